@@ -1,0 +1,31 @@
+// Package s3backend is b2mount's only door to the network: an S3 client for
+// Backblaze B2's S3-compatible API (and any other S3 server), built on
+// aws-sdk-go-v2 and configured the way B2 needs it.
+//
+// It speaks in plain value types (Object, Listing) and wrapped Go errors with
+// sentinels (ErrNotExist, ErrAccessDenied, ErrChanged, ErrThrottled, ...). It
+// knows nothing about FUSE: mapping errors to errnos is the file system's job.
+//
+// All methods are safe for concurrent use.
+package s3backend
+
+import "time"
+
+// Object is what a listing or a HEAD says about one object.
+type Object struct {
+	Key     string    // full key, including any mount prefix
+	Size    int64     // bytes
+	ModTime time.Time // LastModified
+	ETag    string    // as the server sent it, quotes included; "" if unknown
+}
+
+// Listing is one "directory" of a bucket: the result of ListObjectsV2 with
+// delimiter "/" over every page.
+type Listing struct {
+	// Prefixes are the common prefixes, each the full key prefix ending in "/".
+	Prefixes []string
+	// Objects are the keys directly under the prefix, in the server's order.
+	// A "dir/" marker object for the listed prefix itself is included as is;
+	// the caller decides what it means.
+	Objects []Object
+}
