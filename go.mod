@@ -26,5 +26,6 @@ require (
 	github.com/joho/godotenv v1.5.1 // indirect
 	github.com/ryszard/goskiplist v0.0.0-20150312221310-2dfbae5fcf46 // indirect
 	go.shabbyrobe.org/gocovmerge v0.0.0-20230507111327-fa4f82cfbf4d // indirect
+	golang.org/x/sys v0.28.0 // indirect
 	golang.org/x/tools v0.8.0 // indirect
 )

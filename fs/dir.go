@@ -1,0 +1,224 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/b2mount/b2mount/s3backend"
+)
+
+// dirNode is a directory: a key prefix. Its listing is fetched on first
+// use and kept for the TTL; Lookup and READDIRPLUS are answered from it.
+type dirNode struct {
+	gofs.Inode
+
+	// Constant.
+	fsys   *fileSystem
+	prefix string // "" for the bucket root, else ends in "/"
+
+	mu       sync.Mutex       // guards the fields below
+	listing  *dirListing      // nil until listed
+	listedAt time.Time        // when listing was fetched
+	inflight *listCall        // the listing being fetched, if any
+	probes   map[string]probe // names looked up while no fresh listing existed
+}
+
+// listCall lets concurrent callers share one listing of a directory.
+type listCall struct {
+	done chan struct{} // closed when l and err are set
+	l    *dirListing
+	err  error
+}
+
+// probe is the remembered answer for one name looked up without a listing.
+type probe struct {
+	e     entry
+	found bool
+	at    time.Time
+}
+
+var _ = (gofs.NodeLookuper)((*dirNode)(nil))
+var _ = (gofs.NodeReaddirer)((*dirNode)(nil))
+var _ = (gofs.NodeGetattrer)((*dirNode)(nil))
+var _ = (gofs.NodeStatfser)((*dirNode)(nil))
+
+// Getattr reports the directory: DirMode, owned by UID/GID, with the time
+// of its "dir/" marker if it has one, else the mount time. No request.
+func (n *dirNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	n.fsys.fillAttr(&out.Attr, syscall.S_IFDIR|n.fsys.opt.DirMode, 0, n.mtime())
+	return 0
+}
+
+func (n *dirNode) mtime() time.Time {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.listing != nil && !n.listing.markerT.IsZero() {
+		return n.listing.markerT
+	}
+	return n.fsys.mounted
+}
+
+// Statfs reports a bucket as a huge, empty-looking file system.
+func (n *dirNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	statfs(out)
+	return 0
+}
+
+// Readdir lists the directory (one LIST per 1,000 entries, unless a fresh
+// listing is at hand). The kernel then asks READDIRPLUS lookups of every
+// entry, which the same listing answers without a request.
+func (n *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	l, err := n.getListing(ctx)
+	if err != nil {
+		return nil, n.fsys.errno("list", n.prefix, err)
+	}
+	out := make([]fuse.DirEntry, 0, len(l.names))
+	for _, name := range l.names {
+		e := l.entries[name]
+		de := fuse.DirEntry{Name: name}
+		if e.kind == kindDir {
+			de.Mode = syscall.S_IFDIR
+			de.Ino = n.fsys.inos.dir(e.obj.Key)
+		} else {
+			de.Mode = syscall.S_IFREG
+			de.Ino = n.fsys.inos.file(e.obj.Key, e.obj.ETag)
+		}
+		out = append(out, de)
+	}
+	return gofs.NewListDirStream(out), 0
+}
+
+// Lookup finds one name: from a fresh listing if there is one (no
+// request), else from a remembered probe, else with one probe (HEAD name
+// and LIST name/ with max-keys 1, together) whose answer, hit or miss, is
+// kept for the TTL.
+func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if hiddenReason(name) != "" || name == bzEmpty {
+		return nil, syscall.ENOENT
+	}
+	n.mu.Lock()
+	if n.listing != nil && n.fsys.fresh(n.listedAt) {
+		e, ok := n.listing.entries[name]
+		n.mu.Unlock()
+		if !ok {
+			return nil, syscall.ENOENT
+		}
+		return n.child(ctx, e, out), 0
+	}
+	p, ok := n.probes[name]
+	n.mu.Unlock()
+	if !ok || !n.fsys.fresh(p.at) {
+		var err error
+		p, err = n.probe(ctx, name)
+		if err != nil {
+			return nil, n.fsys.errno("lookup", n.prefix+name, err)
+		}
+		n.mu.Lock()
+		if n.probes == nil {
+			n.probes = make(map[string]probe)
+		}
+		n.probes[name] = p
+		n.mu.Unlock()
+	}
+	if !p.found {
+		return nil, syscall.ENOENT
+	}
+	return n.child(ctx, p.e, out), 0
+}
+
+// probe asks the store about one name, the directory winning over a file.
+func (n *dirNode) probe(ctx context.Context, name string) (probe, error) {
+	key := n.prefix + name
+	type statResult struct {
+		obj s3backend.Object
+		err error
+	}
+	statc := make(chan statResult, 1)
+	go func() {
+		obj, err := n.fsys.store.Stat(ctx, key)
+		statc <- statResult{obj, err}
+	}()
+	isDir, dirErr := n.fsys.store.HasPrefix(ctx, key+"/")
+	st := <-statc
+	now := n.fsys.opt.Clock()
+	switch {
+	case dirErr != nil:
+		return probe{}, dirErr
+	case isDir:
+		return probe{e: entry{name: name, kind: kindDir, obj: s3backend.Object{Key: key + "/"}}, found: true, at: now}, nil
+	case st.err == nil:
+		return probe{e: entry{name: name, kind: kindFile, obj: st.obj}, found: true, at: now}, nil
+	case errors.Is(st.err, s3backend.ErrNotExist):
+		return probe{at: now}, nil
+	default:
+		return probe{}, st.err
+	}
+}
+
+// child returns the inode for an entry, reusing the live one if the kernel
+// knows it already, and fills out with its attributes.
+func (n *dirNode) child(ctx context.Context, e entry, out *fuse.EntryOut) *gofs.Inode {
+	if e.kind == kindDir {
+		ch := n.NewInode(ctx, &dirNode{fsys: n.fsys, prefix: e.obj.Key},
+			gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: n.fsys.inos.dir(e.obj.Key), Gen: 1})
+		d := ch.Operations().(*dirNode)
+		n.fsys.fillAttr(&out.Attr, syscall.S_IFDIR|n.fsys.opt.DirMode, 0, d.mtime())
+		return ch
+	}
+	ch := n.NewInode(ctx, &fileNode{fsys: n.fsys, obj: e.obj},
+		gofs.StableAttr{Mode: syscall.S_IFREG, Ino: n.fsys.inos.file(e.obj.Key, e.obj.ETag), Gen: 1})
+	ch.Operations().(*fileNode).fillAttr(&out.Attr)
+	return ch
+}
+
+// getListing returns a fresh listing, fetching it if needed; concurrent
+// callers share one fetch.
+func (n *dirNode) getListing(ctx context.Context) (*dirListing, error) {
+	n.mu.Lock()
+	if n.listing != nil && n.fsys.fresh(n.listedAt) {
+		l := n.listing
+		n.mu.Unlock()
+		return l, nil
+	}
+	c := n.inflight
+	if c == nil {
+		c = &listCall{done: make(chan struct{})}
+		n.inflight = c
+		// The fetch is shared, so one caller's interrupt must not fail it
+		// for the others; the store bounds its time.
+		go n.fetchListing(context.WithoutCancel(ctx), c)
+	}
+	n.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.l, c.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (n *dirNode) fetchListing(ctx context.Context, c *listCall) {
+	raw, err := n.fsys.store.List(ctx, n.prefix)
+	var l *dirListing
+	if err == nil {
+		var hidden []hiddenKey
+		l, hidden = buildListing(n.prefix, raw)
+		n.fsys.logHidden(hidden)
+	}
+	n.mu.Lock()
+	if err == nil {
+		n.listing = l
+		n.listedAt = n.fsys.opt.Clock()
+		n.probes = nil
+	}
+	n.inflight = nil
+	n.mu.Unlock()
+	c.l, c.err = l, err
+	close(c.done)
+}

@@ -1,0 +1,40 @@
+// Package fs is b2mount's file system: a go-fuse node tree over a bucket.
+//
+// # Model
+//
+// Object keys become files and "/"-separated key prefixes become
+// directories. The tree is discovered lazily (go-fuse's "dynamically
+// discovered" model): a directory is listed with one ListObjectsV2 call per
+// 1,000 entries (delimiter "/") the first time it is read, and that listing
+// answers every Lookup, Readdir and READDIRPLUS for MetadataTTL. A name
+// looked up before its directory was listed costs one HEAD plus one
+// LIST with max-keys 1, sent together; misses are remembered for the TTL.
+// Nothing ever sends a HEAD per entry.
+//
+// # Naming rules
+//
+//   - A directory exists when keys exist below its prefix, or a "dir/"
+//     marker object does; the marker itself is not a file.
+//   - B2's ".bzEmpty" folder placeholders are hidden.
+//   - Keys that cannot be file names are hidden and logged once: a component
+//     "." or "..", an empty component ("a//b", "/a"), a component longer than
+//     255 bytes, or one holding a NUL byte.
+//   - When both a file "a" and keys under "a/" exist, the directory wins and
+//     the file is hidden until the prefix empties (as mountpoint-s3 does).
+//
+// # Reads and consistency
+//
+// Open sends no request. Every read is a ranged GET pinned to the ETag the
+// file was listed with (If-Match, and the answer's ETag is checked too). If
+// the object was replaced, reads fail with EIO; bytes of two versions are
+// never mixed. A replaced object gets a new inode number once its directory
+// is listed again, so the kernel page cache (kept across opens) never serves
+// old bytes for the new version. Sequential reads prefetch a window that
+// starts at 1 MiB and doubles up to MaxWindow in parallel parts; a read
+// that jumps elsewhere fetches only what was asked.
+//
+// # Read-only
+//
+// The mount is read-only: the kernel mount carries "ro", and every write
+// operation answers EROFS; no PUT, POST, DELETE or COPY is ever sent.
+package fs

@@ -1,0 +1,108 @@
+package fs
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/b2mount/b2mount/s3backend"
+)
+
+// bzEmpty is the placeholder object B2's web UI writes into a new folder.
+const bzEmpty = ".bzEmpty"
+
+// maxNameLen is the longest file name Linux accepts (NAME_MAX).
+const maxNameLen = 255
+
+// entryKind tells a directory entry's type.
+type entryKind uint8
+
+const (
+	kindFile entryKind = iota + 1
+	kindDir
+)
+
+// entry is one visible name of a directory.
+type entry struct {
+	name string
+	kind entryKind
+	obj  s3backend.Object // for files: the object; for dirs: Key is the prefix, ModTime the marker's
+}
+
+// hiddenReason says why a name cannot be shown ("" when it can).
+func hiddenReason(name string) string {
+	switch {
+	case name == "":
+		return "empty path component"
+	case name == "." || name == "..":
+		return "path component . or .."
+	case len(name) > maxNameLen:
+		return "path component longer than 255 bytes"
+	case strings.IndexByte(name, 0) >= 0:
+		return "NUL byte in name"
+	}
+	return ""
+}
+
+// dirListing is what one directory holds, derived from one listing.
+// It is immutable once built.
+type dirListing struct {
+	entries map[string]entry
+	names   []string  // sorted, for Readdir
+	markerT time.Time // LastModified of the directory's own "dir/" marker, if any
+}
+
+// hiddenKey is a key the listing could not show, for logging.
+type hiddenKey struct {
+	key, reason string
+}
+
+// buildListing applies the naming rules (see the package doc) to the
+// listing of prefix: markers and .bzEmpty placeholders are dropped, invalid
+// names are reported in hidden, and a directory beats a file of the same
+// name.
+func buildListing(prefix string, l s3backend.Listing) (*dirListing, []hiddenKey) {
+	d := &dirListing{entries: make(map[string]entry, len(l.Objects)+len(l.Prefixes))}
+	var hidden []hiddenKey
+	for _, p := range l.Prefixes {
+		name := strings.TrimSuffix(strings.TrimPrefix(p, prefix), "/")
+		if !strings.HasPrefix(p, prefix) {
+			continue
+		}
+		if r := hiddenReason(name); r != "" {
+			hidden = append(hidden, hiddenKey{p, r})
+			continue
+		}
+		d.entries[name] = entry{name: name, kind: kindDir, obj: s3backend.Object{Key: p}}
+	}
+	for _, o := range l.Objects {
+		if !strings.HasPrefix(o.Key, prefix) {
+			continue
+		}
+		name := o.Key[len(prefix):]
+		switch {
+		case name == "":
+			d.markerT = o.ModTime // the directory's own marker
+			continue
+		case name == bzEmpty:
+			continue
+		case strings.Contains(name, "/"):
+			continue // cannot happen with delimiter "/"; never show it as a file
+		}
+		if r := hiddenReason(name); r != "" {
+			hidden = append(hidden, hiddenKey{o.Key, r})
+			continue
+		}
+		if _, isDir := d.entries[name]; isDir {
+			hidden = append(hidden, hiddenKey{o.Key, "a directory of the same name wins"})
+			continue
+		}
+		d.entries[name] = entry{name: name, kind: kindFile, obj: o}
+	}
+	d.names = make([]string, 0, len(d.entries))
+	for name := range d.entries {
+		d.names = append(d.names, name)
+	}
+	sort.Strings(d.names)
+	return d, hidden
+}

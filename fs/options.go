@@ -1,0 +1,94 @@
+package fs
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Options configure a mount. Start from DefaultOptions; the zero value of a
+// field is not a valid default.
+type Options struct {
+	// MetadataTTL is how long a directory listing, a looked-up name and a
+	// miss are trusted, by b2mount and by the kernel (entry, attribute and
+	// negative timeouts). Default 60s. 0 makes the kernel ask every time;
+	// b2mount still keeps a listing for 1s so that one `ls -l` costs one
+	// listing.
+	MetadataTTL time.Duration
+	// UID and GID own every file and directory. Default: the mounting user.
+	UID, GID uint32
+	// FileMode and DirMode are the permission bits. Defaults 0444 and 0555.
+	FileMode, DirMode uint32
+	// ReadAhead tunes the sequential prefetcher.
+	ReadAhead ReadAheadOptions
+	// Clock returns the current time; tests inject a fake. Default time.Now.
+	Clock func() time.Time
+	// Logger gets one line per hidden key and per failed operation.
+	// Default: discard.
+	Logger *slog.Logger
+}
+
+// ReadAheadOptions tune how sequential reads are prefetched.
+type ReadAheadOptions struct {
+	// InitialWindow is the first prefetch after a sequential start. Default 1 MiB.
+	InitialWindow int64
+	// MaxWindow caps the window, which doubles while reads stay sequential.
+	// Default 64 MiB.
+	MaxWindow int64
+	// PartSize is the size of one ranged GET of the window; parts are
+	// fetched in parallel. Default 8 MiB.
+	PartSize int64
+	// MemoryBudget bounds the bytes buffered by all open files together.
+	// When it is used up, prefetching pauses and reads go straight to the
+	// server. Default 64 MiB.
+	MemoryBudget int64
+}
+
+// minListingTTL keeps one listing alive long enough to answer the
+// READDIRPLUS lookups that follow the READDIR that fetched it.
+const minListingTTL = time.Second
+
+// DefaultOptions returns the defaults documented on Options.
+func DefaultOptions() Options {
+	return Options{
+		MetadataTTL: 60 * time.Second,
+		UID:         0,
+		GID:         0,
+		FileMode:    0o444,
+		DirMode:     0o555,
+		ReadAhead: ReadAheadOptions{
+			InitialWindow: 1 << 20,
+			MaxWindow:     64 << 20,
+			PartSize:      8 << 20,
+			MemoryBudget:  64 << 20,
+		},
+		Clock:  time.Now,
+		Logger: slog.New(slog.DiscardHandler),
+	}
+}
+
+// Validate reports the first option that cannot work.
+func (o Options) Validate() error {
+	switch {
+	case o.MetadataTTL < 0:
+		return fmt.Errorf("metadata TTL %v is negative", o.MetadataTTL)
+	case o.FileMode&^0o777 != 0:
+		return fmt.Errorf("file mode %#o has bits beyond 0777", o.FileMode)
+	case o.DirMode&^0o777 != 0:
+		return fmt.Errorf("dir mode %#o has bits beyond 0777", o.DirMode)
+	case o.ReadAhead.InitialWindow <= 0 || o.ReadAhead.MaxWindow < o.ReadAhead.InitialWindow:
+		return fmt.Errorf("read-ahead window %d..%d is not a range", o.ReadAhead.InitialWindow, o.ReadAhead.MaxWindow)
+	case o.ReadAhead.PartSize <= 0:
+		return fmt.Errorf("part size %d is not positive", o.ReadAhead.PartSize)
+	case o.ReadAhead.MemoryBudget < 0:
+		return fmt.Errorf("memory budget %d is negative", o.ReadAhead.MemoryBudget)
+	case o.Clock == nil || o.Logger == nil:
+		return fmt.Errorf("options need a Clock and a Logger (start from DefaultOptions)")
+	}
+	return nil
+}
+
+// listingTTL is how long b2mount itself trusts a listing or a lookup.
+func (o Options) listingTTL() time.Duration {
+	return max(o.MetadataTTL, minListingTTL)
+}
