@@ -25,4 +25,4 @@ type Store interface {
 	OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error)
 }
 
-// var _ Store = (*s3backend.Client)(nil)
+var _ Store = (*s3backend.Client)(nil)

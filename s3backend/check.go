@@ -1,0 +1,105 @@
+package s3backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"syscall"
+)
+
+// Check proves with one cheap request (ListObjectsV2, MaxKeys 1, delimiter
+// "/", Prefix prefix; retried like any request on transient failures) that
+// the endpoint answers, the credentials are accepted, the bucket exists and
+// the key may list it. Its error reads as one line a user understands (and
+// never contains the secret), and still wraps the sentinel and the cause for
+// errors.Is/As. Safe for concurrent use.
+func (c *Client) Check(ctx context.Context, prefix string) error {
+	_, err := c.listPage(ctx, prefix, nil, 1)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("check bucket %q: %w", c.bucket, err)
+	}
+	return &checkError{msg: c.checkMessage(prefix, err), err: err}
+}
+
+// checkError is Check's failure: a friendly message over the real error.
+type checkError struct {
+	msg string
+	err error
+}
+
+func (e *checkError) Error() string { return e.msg }
+func (e *checkError) Unwrap() error { return e.err }
+
+func (c *Client) checkMessage(prefix string, err error) string {
+	where := fmt.Sprintf("bucket %q", c.bucket)
+	if prefix != "" {
+		where = fmt.Sprintf("bucket %q (prefix %q)", c.bucket, prefix)
+	}
+	status := httpStatus(err)
+	switch {
+	case errors.Is(err, ErrNoBucket):
+		return fmt.Sprintf("bucket %q does not exist (or the key cannot see it) at %s", c.bucket, c.endpoint)
+	case apiCode(err) == "AuthorizationHeaderMalformed":
+		return fmt.Sprintf("endpoint %s rejected the signing region %q (set the region): %s",
+			c.endpoint, c.region, apiMessage(err))
+	case errors.Is(err, ErrBadCredentials):
+		return "the application key was rejected (check KEY ID and APPLICATION KEY)"
+	case errors.Is(err, ErrAccessDenied):
+		return fmt.Sprintf("the key may not list %s (it needs listFiles and readFiles)", where)
+	case errors.Is(err, ErrThrottled):
+		return fmt.Sprintf("endpoint %s keeps throttling requests (%s); try again later", c.endpoint, statusText(status, err))
+	case errors.Is(err, ErrUnavailable) && status != 0:
+		return fmt.Sprintf("endpoint %s keeps failing (%s); try again later", c.endpoint, statusText(status, err))
+	case errors.Is(err, ErrUnavailable):
+		return fmt.Sprintf("cannot reach endpoint %s: %s", c.endpoint, netCause(err))
+	case status != 0:
+		return fmt.Sprintf("checking %s at %s: %s", where, c.endpoint, statusText(status, err))
+	}
+	return fmt.Sprintf("checking %s at %s: %v", where, c.endpoint, err)
+}
+
+// statusText: "503 Service Unavailable (SlowDown: please slow down)".
+func statusText(status int, err error) string {
+	s := fmt.Sprintf("%d %s", status, http.StatusText(status))
+	if code := apiCode(err); code != "" {
+		if msg := apiMessage(err); msg != "" && msg != code {
+			return fmt.Sprintf("%s (%s: %s)", s, code, msg)
+		}
+		return fmt.Sprintf("%s (%s)", s, code)
+	}
+	return s
+}
+
+// netCause names the innermost network failure in a few words.
+func netCause(err error) string {
+	var te *timeoutError
+	var dns *net.DNSError
+	var errno syscall.Errno
+	var ne net.Error
+	switch {
+	case errors.As(err, &te):
+		return te.Error()
+	case errors.As(err, &dns):
+		if dns.IsNotFound {
+			return fmt.Sprintf("unknown host %q", dns.Name)
+		}
+		return dns.Error()
+	case errors.As(err, &errno):
+		return errno.Error()
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timed out"
+	}
+	cause := err
+	for {
+		next := errors.Unwrap(cause)
+		if next == nil {
+			return cause.Error()
+		}
+		cause = next
+	}
+}

@@ -1,0 +1,78 @@
+package s3backend_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/b2mount/b2mount/s3backend"
+)
+
+func TestCheck(t *testing.T) {
+	f := newFake(t)
+	f.put("photos/a.jpg", []byte("jpg"))
+	c := newClient(t, f.srv.URL, nil)
+	ctx := context.Background()
+
+	if err := c.Check(ctx, "photos/"); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	reqs := f.requests()
+	if len(reqs) != 1 || reqs[0].Kind() != "LIST" ||
+		!strings.Contains(reqs[0].Query, "max-keys=1") ||
+		!strings.Contains(reqs[0].Query, "prefix=photos%2F") ||
+		!strings.Contains(reqs[0].Query, "delimiter=%2F") {
+		t.Errorf("Check requests %+v", reqs)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		status int
+		code   string
+		bucket string
+		want   error
+		msg    string
+	}{
+		{"no bucket", 0, "", "nope", s3backend.ErrNoBucket, `bucket "nope" does not exist`},
+		{"bad key", 403, "InvalidAccessKeyId", testBucket, s3backend.ErrBadCredentials,
+			"the application key was rejected (check KEY ID and APPLICATION KEY)"},
+		{"bad secret", 403, "SignatureDoesNotMatch", testBucket, s3backend.ErrBadCredentials,
+			"the application key was rejected (check KEY ID and APPLICATION KEY)"},
+		{"denied", 403, "AccessDenied", testBucket, s3backend.ErrAccessDenied,
+			`the key may not list bucket "bkt" (it needs listFiles and readFiles)`},
+		{"throttled", 503, "SlowDown", testBucket, s3backend.ErrThrottled, "keeps throttling requests (503 Service Unavailable (SlowDown"},
+		{"down", 500, "InternalError", testBucket, s3backend.ErrUnavailable, "keeps failing (500 Internal Server Error"},
+		{"region", 400, "AuthorizationHeaderMalformed", testBucket, s3backend.ErrBadCredentials, `rejected the signing region "us-east-1"`},
+	} {
+		f.setHook(nil)
+		if tc.status != 0 {
+			f.setHook(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+				s3Error(w, r, tc.status, tc.code, nil)
+			})
+		}
+		cc := newClient(t, f.srv.URL, func(cfg *s3backend.Config) { cfg.Bucket = tc.bucket })
+		err := cc.Check(ctx, "")
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, tc.msg) || strings.Contains(msg, "\n") || strings.Contains(msg, testSecret) {
+			t.Errorf("%s: message %q, want it to contain %q", tc.name, msg, tc.msg)
+		}
+	}
+}
+
+func TestCheckLogsNoSecret(t *testing.T) {
+	f := newFake(t)
+	c := newClient(t, f.srv.URL, nil)
+	f.setHook(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		s3Error(w, r, 503, "SlowDown", nil)
+	})
+	_ = c.Check(context.Background(), "")
+	if logs := c.log.String(); logs == "" || strings.Contains(logs, testSecret) {
+		t.Errorf("logs empty or leak the secret: %s", logs)
+	}
+}

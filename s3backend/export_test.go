@@ -1,0 +1,18 @@
+package s3backend
+
+import (
+	"context"
+	"time"
+)
+
+// SetSleep replaces the retry sleep so tests never really wait.
+func SetSleep(c *Client, sleep func(ctx context.Context, d time.Duration) error) { c.sleep = sleep }
+
+// Classify exposes classify.
+func Classify(err error) error { return classify(err) }
+
+// RetryAfter exposes the Retry-After parser.
+func RetryAfter(h string, now time.Time) (time.Duration, bool) { return retryAfter(h, now) }
+
+// Delay exposes the backoff computation.
+func Delay(c *Client, n int, err error) time.Duration { return c.delay(n, err) }

@@ -1,0 +1,93 @@
+package s3backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// delimiter makes listings one directory deep.
+const delimiter = "/"
+
+// List returns everything directly under prefix (which should be "" or end
+// in "/"): ListObjectsV2 with delimiter "/", following every continuation
+// token. Each page is one request with its own retries and RequestTimeout.
+// Nothing is skipped: marker objects and odd names are the caller's business.
+// Objects stay in server order; a common prefix repeated across a page
+// boundary (some servers do that) is kept once. Errors are
+// `list "<prefix>": ...` wrapping a sentinel where understood.
+// Safe for concurrent use.
+func (c *Client) List(ctx context.Context, prefix string) (Listing, error) {
+	var out Listing
+	seen := make(map[string]bool)
+	var token *string
+	for {
+		page, err := c.listPage(ctx, prefix, token, 0)
+		if err != nil {
+			return Listing{}, fmt.Errorf("list %q: %w", prefix, err)
+		}
+		for _, cp := range page.CommonPrefixes {
+			p := aws.ToString(cp.Prefix)
+			if !seen[p] {
+				seen[p] = true
+				out.Prefixes = append(out.Prefixes, p)
+			}
+		}
+		for _, o := range page.Contents {
+			out.Objects = append(out.Objects, Object{
+				Key:     aws.ToString(o.Key),
+				Size:    aws.ToInt64(o.Size),
+				ModTime: aws.ToTime(o.LastModified),
+				ETag:    aws.ToString(o.ETag),
+			})
+		}
+		next := aws.ToString(page.NextContinuationToken)
+		if !aws.ToBool(page.IsTruncated) || next == "" {
+			return out, nil
+		}
+		if token != nil && *token == next {
+			return Listing{}, fmt.Errorf("list %q: server repeated continuation token %q", prefix, next)
+		}
+		token = aws.String(next)
+	}
+}
+
+// listPage fetches one page (maxKeys 0: server default) with retries.
+func (c *Client) listPage(ctx context.Context, prefix string, token *string, maxKeys int32) (*s3.ListObjectsV2Output, error) {
+	in := &s3.ListObjectsV2Input{
+		Bucket:            aws.String(c.bucket),
+		Prefix:            aws.String(prefix),
+		Delimiter:         aws.String(delimiter),
+		ContinuationToken: token,
+	}
+	if maxKeys > 0 {
+		in.MaxKeys = aws.Int32(maxKeys)
+	}
+	var page *s3.ListObjectsV2Output
+	err := c.newRetrier("list", prefix).run(ctx, c.timed(func(ctx context.Context) error {
+		var err error
+		page, err = c.s3.ListObjectsV2(ctx, in)
+		return err
+	}))
+	if err != nil {
+		return nil, err
+	}
+	if page == nil {
+		return nil, errors.New("empty response")
+	}
+	return page, nil
+}
+
+// HasPrefix reports whether any key starts with prefix: one ListObjectsV2
+// with MaxKeys 1 (retried like any request). A "dir/" marker alone counts.
+// Errors are `probe "<prefix>": ...`. Safe for concurrent use.
+func (c *Client) HasPrefix(ctx context.Context, prefix string) (bool, error) {
+	page, err := c.listPage(ctx, prefix, nil, 1)
+	if err != nil {
+		return false, fmt.Errorf("probe %q: %w", prefix, err)
+	}
+	return len(page.Contents) > 0 || len(page.CommonPrefixes) > 0, nil
+}

@@ -1,0 +1,154 @@
+package s3backend
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// retrier runs one logical request (a LIST page, a HEAD, the GETs behind one
+// reader) through this package's only retry loop: up to Client.maxAttempts
+// consecutive failures, exponential backoff with full jitter (base 200ms,
+// cap 10s), or the server's Retry-After (seconds or HTTP date, capped at 30s).
+// It is not safe for concurrent use; each request has its own.
+type retrier struct {
+	c        *Client
+	op       string // "list", "head", "get"
+	target   string // key or prefix, for logs
+	failures int    // consecutive failures so far
+	last     error  // the last failure, classified
+}
+
+func (c *Client) newRetrier(op, target string) *retrier {
+	return &retrier{c: c, op: op, target: target}
+}
+
+// run calls attempt until it succeeds, fails for good, or the attempts are
+// used up, sleeping between tries. A done ctx ends it at once with ctx.Err().
+// Failures recorded earlier with fail count against the same budget.
+func (r *retrier) run(ctx context.Context, attempt func(ctx context.Context) error) error {
+	for {
+		if r.failures > 0 {
+			if r.failures >= r.c.maxAttempts {
+				r.c.log.Warn("s3 request failed, giving up", "op", r.op, "key", r.target,
+					"attempts", r.failures, "err", r.last)
+				return fmt.Errorf("after %d attempts: %w", r.failures, r.last)
+			}
+			d := r.c.delay(r.failures, r.last)
+			r.c.log.Debug("s3 request failed, retrying", "op", r.op, "key", r.target,
+				"attempt", r.failures, "delay", d, "err", r.last)
+			if err := r.c.sleep(ctx, d); err != nil {
+				return err
+			}
+		}
+		err := attempt(ctx)
+		if err == nil {
+			return nil
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		err = classify(err)
+		if !retryable(err) {
+			return err
+		}
+		r.fail(err)
+	}
+}
+
+// fail records a retryable failure that happened outside run (a GET body
+// that broke off), so the next run backs off and counts it.
+func (r *retrier) fail(err error) {
+	r.failures++
+	r.last = err
+}
+
+// progress resets the failure count: the last attempt delivered data.
+func (r *retrier) progress() { r.failures = 0 }
+
+// timed bounds one attempt by the request timeout and turns its expiry into
+// a *timeoutError (the caller's own ctx is checked by run).
+func (c *Client) timed(attempt func(ctx context.Context) error) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		actx, cancel := context.WithTimeout(ctx, c.requestTimeout)
+		defer cancel()
+		err := attempt(actx)
+		if err != nil && ctx.Err() == nil && actx.Err() != nil {
+			return &timeoutError{what: "response", after: c.requestTimeout, err: err}
+		}
+		return err
+	}
+}
+
+// retryable: throttling and server/network trouble, except failures that
+// another try cannot fix (unknown host, bad TLS certificate).
+func retryable(err error) bool {
+	if !errors.Is(err, ErrThrottled) && !errors.Is(err, ErrUnavailable) {
+		return false
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return false
+	}
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return !errors.As(err, &cv) && !errors.As(err, &ua) && !errors.As(err, &he) && !errors.As(err, &ci)
+}
+
+// delay before retry number n (1 = first retry) after err.
+func (c *Client) delay(n int, err error) time.Duration {
+	if d, ok := retryAfter(responseHeader(err, "Retry-After"), time.Now()); ok {
+		return min(d, c.retryAfterCap)
+	}
+	ceil := c.backoffCap
+	if n < 32 {
+		ceil = min(c.backoffBase<<(n-1), c.backoffCap)
+	}
+	if ceil <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(ceil) + 1))
+}
+
+// retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
+func retryAfter(h string, now time.Time) (time.Duration, bool) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(h, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		return time.Duration(min(secs, int64(time.Hour/time.Second))) * time.Second, true
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// sleepCtx waits d, or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,33 @@
+package s3backend
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Stat describes one object with a HEAD request (retried, RequestTimeout per
+// attempt). A missing key gives an error wrapping ErrNotExist; errors read
+// `head "<key>": ...`. Safe for concurrent use.
+func (c *Client) Stat(ctx context.Context, key string) (Object, error) {
+	var out *s3.HeadObjectOutput
+	err := c.newRetrier("head", key).run(ctx, c.timed(func(ctx context.Context) error {
+		var err error
+		out, err = c.s3.HeadObject(ctx, &s3.HeadObjectInput{
+			Bucket: aws.String(c.bucket),
+			Key:    aws.String(key),
+		})
+		return err
+	}))
+	if err != nil {
+		return Object{}, fmt.Errorf("head %q: %w", key, err)
+	}
+	return Object{
+		Key:     key,
+		Size:    aws.ToInt64(out.ContentLength),
+		ModTime: aws.ToTime(out.LastModified),
+		ETag:    aws.ToString(out.ETag),
+	}, nil
+}
