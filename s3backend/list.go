@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -40,7 +41,7 @@ func (c *Client) List(ctx context.Context, prefix string) (Listing, error) {
 			out.Objects = append(out.Objects, Object{
 				Key:     aws.ToString(o.Key),
 				Size:    aws.ToInt64(o.Size),
-				ModTime: aws.ToTime(o.LastModified),
+				ModTime: aws.ToTime(o.LastModified).Truncate(time.Second), // HEAD has whole seconds only
 				ETag:    aws.ToString(o.ETag),
 			})
 		}

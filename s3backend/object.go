@@ -15,7 +15,7 @@ import "time"
 type Object struct {
 	Key     string    // full key, including any mount prefix
 	Size    int64     // bytes
-	ModTime time.Time // LastModified
+	ModTime time.Time // LastModified, in whole seconds (listings have milliseconds, HEAD only seconds; one object must not seem to change between the two)
 	ETag    string    // as the server sent it, quotes included; "" if unknown
 }
 

@@ -3,6 +3,7 @@ package s3backend
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -27,7 +28,7 @@ func (c *Client) Stat(ctx context.Context, key string) (Object, error) {
 	return Object{
 		Key:     key,
 		Size:    aws.ToInt64(out.ContentLength),
-		ModTime: aws.ToTime(out.LastModified),
+		ModTime: aws.ToTime(out.LastModified).Truncate(time.Second),
 		ETag:    aws.ToString(out.ETag),
 	}, nil
 }

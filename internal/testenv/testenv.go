@@ -3,9 +3,14 @@
 package testenv
 
 import (
+	"context"
+	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
+
+	"github.com/b2mount/b2mount/s3server"
 )
 
 // InCI reports whether the tests run in CI, where nothing may be skipped
@@ -36,3 +41,35 @@ func RequireFUSE(t testing.TB) {
 	_, err = exec.LookPath("fusermount3")
 	Require(t, err == nil, "fusermount3 is not installed (apt-get install -y fuse3)")
 }
+
+// StartServer starts an S3 server of the given kind (s3server.KindEmbedded
+// or s3server.KindVersity) for one test and stops it by its PID when the
+// test ends. A missing versitygw skips the test, or fails it in CI.
+func StartServer(t testing.TB, kind string) *s3server.Server {
+	t.Helper()
+	logger := slog.New(slog.DiscardHandler)
+	var srv *s3server.Server
+	var err error
+	switch kind {
+	case s3server.KindEmbedded:
+		srv, err = s3server.StartEmbedded(logger)
+	case s3server.KindVersity:
+		bin, ferr := s3server.FindVersity()
+		Require(t, ferr == nil, "versitygw is not installed (go install github.com/versity/versitygw/cmd/versitygw@v1.8.0)")
+		srv, err = s3server.StartVersity(context.Background(), bin, filepath.Join(t.TempDir(), "data"), logger)
+	default:
+		t.Fatalf("unknown server kind %q", kind)
+	}
+	if err != nil {
+		t.Fatalf("start %s: %v", kind, err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("stop %s: %v", kind, err)
+		}
+	})
+	return srv
+}
+
+// ServerKinds are the servers every integration test runs against.
+var ServerKinds = []string{s3server.KindEmbedded, s3server.KindVersity}

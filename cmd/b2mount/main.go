@@ -1,0 +1,55 @@
+// Command b2mount mounts a Backblaze B2 bucket, or any S3 bucket, as a
+// read-only folder. See `b2mount --help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole program; it returns the exit status: 0 after a clean
+// unmount, 1 when something failed, 2 for a bad command line.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	c, err := parseArgs(args, getenv, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errVersion):
+		fmt.Fprintln(stdout, "b2mount", version)
+		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "b2mount: %v\n", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return 2
+		}
+		return 1
+	}
+	level := slog.LevelInfo
+	if c.debug {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	for _, w := range c.warnings {
+		logger.Warn(w)
+	}
+	if err := mount(ctx, c, logger, stdout); err != nil {
+		fmt.Fprintf(stderr, "b2mount: %v\n", err)
+		return 1
+	}
+	return 0
+}

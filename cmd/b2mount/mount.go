@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/b2mount/b2mount/fs"
+	"github.com/b2mount/b2mount/s3backend"
+)
+
+// unmountWait bounds how long a shutdown waits for the kernel to let go.
+const unmountWait = 5 * time.Second
+
+// mount checks the mount point and the bucket, mounts, and serves until
+// ctx ends or someone unmounts the folder.
+func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer) error {
+	dir, err := checkMountpoint(c.mountpoint)
+	if err != nil {
+		return err
+	}
+	if c.demo {
+		stopDemo, err := startDemo(c, logger)
+		if err != nil {
+			return err
+		}
+		defer stopDemo()
+	}
+	prefix := strings.Trim(c.prefix, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	client, err := s3backend.New(ctx, s3backend.Config{
+		Endpoint:         c.endpoint,
+		Region:           c.region,
+		Bucket:           c.bucket,
+		KeyID:            c.keyID,
+		SecretKey:        c.secret,
+		Profile:          c.profile,
+		VirtualHostStyle: c.virtualHost,
+		MaxAttempts:      c.retries,
+		RequestTimeout:   c.timeout,
+		ReadIdleTimeout:  c.timeout,
+		Logger:           logger,
+	})
+	if err != nil {
+		return err
+	}
+	logger.Debug("settings", "endpoint", c.endpoint, "endpoint_from", c.sources["endpoint"],
+		"region", client.Region(), "region_from", c.sources["region"], "credentials_from", c.sources["credentials"])
+	if err := client.Check(ctx, prefix); err != nil {
+		return err
+	}
+	c.fs.Logger = logger
+	root, err := fs.NewRoot(client, prefix, c.fs)
+	if err != nil {
+		return err
+	}
+	server, err := gofs.Mount(dir, root, fs.GoFuseOptions(c.fs, "b2:"+c.bucket, c.allowOther))
+	if err != nil {
+		return fmt.Errorf("cannot mount at %s: %w", dir, err)
+	}
+	fmt.Fprintf(stdout, "b2mount: %s mounted read-only at %s (credentials from %s); Ctrl-C unmounts\n",
+		c.bucket+suffix(":", c.prefix), dir, c.sources["credentials"])
+
+	done := make(chan struct{})
+	go func() {
+		server.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		logger.Info("unmounted from outside", "mountpoint", dir)
+		return nil
+	case <-ctx.Done():
+	}
+	return unmount(server, dir, done, logger)
+}
+
+// unmount releases the mount point. If the kernel says it is busy (a
+// shell sits in it, a file is open), it detaches it lazily instead, so the
+// process can still exit; the files' users then get errors, not a hang.
+func unmount(server *fuse.Server, dir string, done <-chan struct{}, logger *slog.Logger) error {
+	err := server.Unmount()
+	if err != nil && isMounted(dir) {
+		logger.Warn("mount point busy; detaching it lazily", "mountpoint", dir, "err", err)
+		if out, lerr := exec.Command("fusermount3", "-u", "-z", dir).CombinedOutput(); lerr != nil {
+			return fmt.Errorf("cannot unmount %s: %v (%s)", dir, lerr, strings.TrimSpace(string(out)))
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(unmountWait):
+		logger.Warn("the kernel still holds the mount; exiting anyway", "mountpoint", dir)
+	}
+	return nil
+}
+
+// checkMountpoint makes sure dir is an existing, empty-enough directory we
+// may mount on, and returns its absolute path.
+func checkMountpoint(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("bad mount point %q: %w", dir, err)
+	}
+	fi, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "", fmt.Errorf("mount point %s does not exist (create it with mkdir)", abs)
+	case err != nil:
+		return "", fmt.Errorf("mount point %s cannot be used: %v", abs, err)
+	case !fi.IsDir():
+		return "", fmt.Errorf("mount point %s is not a directory", abs)
+	}
+	if isMounted(abs) {
+		return "", fmt.Errorf("mount point %s is already a mount point (unmount it with fusermount3 -u %s)", abs, abs)
+	}
+	return abs, nil
+}
+
+// isMounted reports whether dir is a mount point, per /proc/self/mountinfo.
+func isMounted(dir string) bool {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && unescapeMount(f[4]) == dir {
+			return true
+		}
+	}
+	return false
+}
+
+func unescapeMount(s string) string {
+	return strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`).Replace(s)
+}
+
+func suffix(sep, s string) string {
+	if s == "" {
+		return ""
+	}
+	return sep + s
+}
