@@ -1,0 +1,179 @@
+package s3server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/b2mount/b2mount/s3server"
+)
+
+// testLogger logs through t at debug level when -v is given, else discards.
+func testLogger(t *testing.T) *slog.Logger {
+	if !testing.Verbose() {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// startEmbedded starts an embedded server closed at the end of the test.
+func startEmbedded(t *testing.T) *s3server.Server {
+	t.Helper()
+	s, err := s3server.StartEmbedded(testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// versityBin finds versitygw, skipping the test if it is missing (failing
+// instead when CI=true).
+func versityBin(t *testing.T) string {
+	t.Helper()
+	bin, err := s3server.FindVersity()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true and %v", err)
+		}
+		t.Skip(err)
+	}
+	return bin
+}
+
+// startVersity starts versitygw on a fresh temp dir, closed at the end.
+func startVersity(t *testing.T) *s3server.Server {
+	t.Helper()
+	bin := versityBin(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := s3server.StartVersity(ctx, bin, t.TempDir(), testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// forEachServer runs fn as a subtest against each kind of server.
+func forEachServer(t *testing.T, fn func(t *testing.T, s *s3server.Server)) {
+	t.Run(s3server.KindEmbedded, func(t *testing.T) { fn(t, startEmbedded(t)) })
+	t.Run(s3server.KindVersity, func(t *testing.T) { fn(t, startVersity(t)) })
+}
+
+// client sends signed requests to a server's proxy URL.
+type client struct {
+	t      *testing.T
+	s      *s3server.Server
+	http   *http.Client
+	base   string
+	secret string // overrides the signing secret when set
+}
+
+func newClient(t *testing.T, s *s3server.Server) *client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	tr.DisableCompression = true
+	t.Cleanup(tr.CloseIdleConnections)
+	return &client{t: t, s: s, http: &http.Client{Transport: tr, Timeout: 10 * time.Second}, base: s.URL}
+}
+
+// request builds a signed request; hdr holds extra headers as key, value pairs.
+func (c *client) request(method, path string, body []byte, hdr ...string) *http.Request {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	signer := c.s.Signer()
+	if c.secret != "" {
+		signer.SecretKey = c.secret
+	}
+	hash := ""
+	if body != nil {
+		hash = s3server.PayloadHash(body)
+	}
+	if err := signer.Sign(req, hash); err != nil {
+		c.t.Fatal(err)
+	}
+	return req
+}
+
+// do sends a request and reads the whole answer; transport and body read
+// errors are returned, not fatal.
+func (c *client) do(method, path string, body []byte, hdr ...string) (*http.Response, []byte, error) {
+	c.t.Helper()
+	resp, err := c.http.Do(c.request(method, path, body, hdr...))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	return resp, data, err
+}
+
+// mustDo is do that fails the test on a transport error or another status.
+func (c *client) mustDo(wantStatus int, method, path string, body []byte, hdr ...string) (*http.Response, []byte) {
+	c.t.Helper()
+	resp, data, err := c.do(method, path, body, hdr...)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if resp.StatusCode != wantStatus {
+		c.t.Fatalf("%s %s: status %d, want %d; body %s", method, path, resp.StatusCode, wantStatus, data)
+	}
+	return resp, data
+}
+
+// listResult is the subset of ListObjectsV2's answer the tests look at.
+type listResult struct {
+	IsTruncated           bool
+	KeyCount              int
+	NextContinuationToken string
+	Contents              []struct {
+		Key          string
+		ETag         string
+		Size         int64
+		LastModified string
+	}
+	CommonPrefixes []struct{ Prefix string }
+}
+
+func parseList(t *testing.T, data []byte) listResult {
+	t.Helper()
+	var r listResult
+	if err := xml.Unmarshal(data, &r); err != nil {
+		t.Fatalf("list answer: %v: %s", err, data)
+	}
+	return r
+}
