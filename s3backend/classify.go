@@ -23,7 +23,8 @@ import (
 //	network errors, attempt timeouts          -> ErrUnavailable
 //	429, SlowDown                             -> ErrThrottled
 //	InvalidAccessKeyId, SignatureDoesNotMatch,
-//	AuthorizationHeaderMalformed, 401         -> ErrBadCredentials
+//	AuthorizationHeaderMalformed, 401,
+//	XAdminUserNotFound (versitygw)            -> ErrBadCredentials
 //	NoSuchBucket                              -> ErrNoBucket
 //	AccessDenied, 403                         -> ErrAccessDenied
 //	PreconditionFailed, 412                   -> ErrChanged
@@ -63,7 +64,9 @@ func sentinelOf(err error) error {
 		return ErrUnavailable
 	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" ||
 		code == "AuthorizationHeaderMalformed" || code == "InvalidToken" ||
-		code == "ExpiredToken" || status == http.StatusUnauthorized:
+		code == "ExpiredToken" || status == http.StatusUnauthorized ||
+		code == "XAdminUserNotFound": // versitygw's answer to an unknown key id
+
 		return ErrBadCredentials
 	case code == "NoSuchBucket":
 		return ErrNoBucket

@@ -38,7 +38,7 @@ func (r *retrier) run(ctx context.Context, attempt func(ctx context.Context) err
 	for {
 		if r.failures > 0 {
 			if r.failures >= r.c.maxAttempts {
-				r.c.log.Warn("s3 request failed, giving up", "op", r.op, "key", r.target,
+				r.c.log.Debug("s3 request failed, giving up", "op", r.op, "key", r.target,
 					"attempts", r.failures, "err", r.last)
 				return fmt.Errorf("after %d attempts: %w", r.failures, r.last)
 			}

@@ -72,8 +72,10 @@ func TestAlwaysSlowDownIsThrottled(t *testing.T) {
 			t.Errorf("sleep %d = %s out of range", i, d)
 		}
 	}
-	if !strings.Contains(c.log.String(), "level=WARN") {
-		t.Errorf("give-up not logged at warn")
+	// The caller logs the failure once, at the FUSE boundary or as the
+	// CLI's one-line error; the backend only notes it at debug.
+	if !strings.Contains(c.log.String(), "giving up") || strings.Contains(c.log.String(), "level=WARN") {
+		t.Errorf("give-up should be logged at debug only:\n%s", c.log.String())
 	}
 
 	// 429 is throttling too.

@@ -20,7 +20,7 @@ import (
 )
 
 // unmountWait bounds how long a shutdown waits for the kernel to let go.
-const unmountWait = 5 * time.Second
+const unmountWait = 2 * time.Second
 
 // mount checks the mount point and the bucket, mounts, and serves until
 // ctx ends or someone unmounts the folder.
