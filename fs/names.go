@@ -64,16 +64,20 @@ type hiddenKey struct {
 func buildListing(prefix string, l s3backend.Listing) (*dirListing, []hiddenKey) {
 	d := &dirListing{entries: make(map[string]entry, len(l.Objects)+len(l.Prefixes))}
 	var hidden []hiddenKey
-	for _, p := range l.Prefixes {
-		name := strings.TrimSuffix(strings.TrimPrefix(p, prefix), "/")
-		if !strings.HasPrefix(p, prefix) {
-			continue
-		}
+	addDir := func(p string) {
+		name := strings.TrimSuffix(p[len(prefix):], "/")
 		if r := hiddenReason(name); r != "" {
 			hidden = append(hidden, hiddenKey{p, r})
-			continue
+			return
 		}
 		d.entries[name] = entry{name: name, kind: kindDir, obj: s3backend.Object{Key: p}}
+	}
+	for _, p := range l.Prefixes {
+		// With delimiter "/" every common prefix ends in "/"; anything else
+		// is a server's mistake and is not shown.
+		if strings.HasPrefix(p, prefix) && strings.HasSuffix(p, "/") && len(p) > len(prefix) {
+			addDir(p)
+		}
 	}
 	for _, o := range l.Objects {
 		if !strings.HasPrefix(o.Key, prefix) {
@@ -85,6 +89,11 @@ func buildListing(prefix string, l s3backend.Listing) (*dirListing, []hiddenKey)
 			d.markerT = o.ModTime // the directory's own marker
 			continue
 		case name == bzEmpty:
+			continue
+		case strings.IndexByte(name, '/') == len(name)-1:
+			// A child's "dir/" marker that the server did not roll up
+			// into a common prefix (some do not): a directory.
+			addDir(o.Key)
 			continue
 		case strings.Contains(name, "/"):
 			continue // cannot happen with delimiter "/"; never show it as a file
