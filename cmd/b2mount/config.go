@@ -47,12 +47,13 @@ type config struct {
 // environment, then the .env file). A key id and its secret are always taken
 // as a pair from the same names.
 var (
-	endpointNames = []string{"ENDPOINT", "B2_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}
+	endpointNames = []string{"ENDPOINT", "B2_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "ENDPOINT_URL_YOUR_BUCKET"}
 	regionNames   = []string{"REGION", "B2_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"}
 	keyPairNames  = [][2]string{
 		{"KEY_ID_RO", "APPLICATION_KEY_RO"}, // B2's sample .env, read-only key
 		{"B2_APPLICATION_KEY_ID", "B2_APPLICATION_KEY"},
-		{"KEY_ID", "APPLICATION_KEY"}, // B2's sample .env, read-write key
+		{"KEY_ID", "APPLICATION_KEY"},
+		{"KEY_ID_YOUR_ACCOUNT", "APPLICATION_KEY_YOUR_ACCOUNT"}, // B2's sample .env, your own key
 		{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"},
 	}
 )
@@ -65,18 +66,21 @@ Usage:
 
 Settings come from flags, then the environment, then a .env file (./.env
 when present, or --env-file PATH), then defaults:
-  endpoint     --endpoint, else ENDPOINT, B2_ENDPOINT, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL
+  endpoint     --endpoint, else ENDPOINT, B2_ENDPOINT, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL,
+               ENDPOINT_URL_YOUR_BUCKET
                (https:// is implied; e.g. s3.us-west-002.backblazeb2.com)
   region       --region, else REGION, B2_REGION, AWS_REGION, AWS_DEFAULT_REGION,
                else taken from a B2 endpoint (s3.<region>.backblazeb2.com), else us-east-1
   credentials  the first complete pair of
                  KEY_ID_RO / APPLICATION_KEY_RO          (B2's sample .env, read-only)
                  B2_APPLICATION_KEY_ID / B2_APPLICATION_KEY  (B2 command-line tool)
-                 KEY_ID / APPLICATION_KEY                (B2's sample .env)
+                 KEY_ID / APPLICATION_KEY
+                 KEY_ID_YOUR_ACCOUNT / APPLICATION_KEY_YOUR_ACCOUNT  (B2's sample .env)
                  AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
                else AWS_PROFILE and ~/.aws through the AWS SDK's default chain.
                The key needs listFiles and readFiles. Secrets are never logged.
-The log says which name each setting came from.
+Values still holding a "<ENTER ...>" placeholder are ignored. The ready line
+names where the key came from; --debug logs the source of every setting.
 
 Flags:
 `
@@ -101,7 +105,7 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*co
 	fileMode := fl.String("file-mode", "0444", "permission bits of files")
 	dirMode := fl.String("dir-mode", "0555", "permission bits of directories")
 	fl.BoolVar(&c.allowOther, "allow-other", false, "let other users see the mount (needs user_allow_other in /etc/fuse.conf); turns on default_permissions")
-	fl.BoolVar(&c.debug, "debug", false, "log every request and retry")
+	fl.BoolVar(&c.debug, "debug", false, "log retries, the source of every setting and FUSE errors in detail")
 	fl.DurationVar(&c.timeout, "timeout", 20*time.Second, "bound on one request attempt (and on a stalled read)")
 	fl.IntVar(&c.retries, "retries", 5, "attempts per request before giving up with EIO")
 	fl.Int64Var(&c.fs.ReadAhead.MemoryBudget, "memory-limit", c.fs.ReadAhead.MemoryBudget>>20, "MiB of read-ahead buffers for all open files")
@@ -198,7 +202,7 @@ func pick(flagName, flagValue string, names []string, layers []layer) (string, s
 	}
 	for _, l := range layers {
 		for _, n := range names {
-			if v := l.lookup(n); v != "" {
+			if v := l.lookup(n); set(v) {
 				return v, n + " (" + l.name + ")"
 			}
 		}
@@ -210,13 +214,17 @@ func pickKeyPair(layers []layer) (id, secret, source string) {
 	for _, l := range layers {
 		for _, p := range keyPairNames {
 			id, secret := l.lookup(p[0]), l.lookup(p[1])
-			if id != "" && secret != "" {
+			if set(id) && set(secret) {
 				return id, secret, p[0] + "/" + p[1] + " (" + l.name + ")"
 			}
 		}
 	}
 	return "", "", "the AWS SDK's default chain"
 }
+
+// set reports whether v is a real value, not empty and not a "<ENTER ...>"
+// placeholder as in B2's sample .env.
+func set(v string) bool { return v != "" && !strings.HasPrefix(v, "<") }
 
 // readDotenv reads path, or ./.env when path is "" and the file exists.
 // It never changes the process environment.
@@ -241,7 +249,7 @@ func worldReadable(path string) bool {
 
 func anySecret(m map[string]string) bool {
 	for _, p := range keyPairNames {
-		if m[p[1]] != "" {
+		if set(m[p[1]]) {
 			return true
 		}
 	}

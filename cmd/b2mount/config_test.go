@@ -20,14 +20,22 @@ func writeEnvFile(t *testing.T, content string, mode os.FileMode) string {
 	return p
 }
 
-// B2's sample .env, as the quick-start projects ship it.
-const b2SampleEnv = `# Backblaze B2 sample
-ENDPOINT=s3.us-west-002.backblazeb2.com
-KEY_ID=rwkeyid
-APPLICATION_KEY=rwsecret
-KEY_ID_RO=rokeyid
-APPLICATION_KEY_RO=rosecret
-BUCKET_NAME=developer-b2-quick-start
+// B2's sample .env, as backblaze-b2-samples/b2-python-s3-sample ships it
+// (its published read-only key for the public sample bucket).
+const b2SampleEnv = `# B2 API endpoint for buckets with sample data
+ENDPOINT='https://s3.us-west-002.backblazeb2.com'
+
+# Bucket with sample data and PUBLIC access
+KEY_ID_RO='0027464dd94917b0000000001'
+APPLICATION_KEY_RO='K002WU+TkHXkksxIqI6IDa/X7dsN9Cw'
+
+# Bucket with sample data and PRIVATE access
+KEY_ID_PRIVATE_RO='0027464dd94917b0000000002'
+APPLICATION_KEY_PRIVATE_RO='K002ckrkS/KpaRA9IFzC3xyIn79ALw4'
+
+ENDPOINT_URL_YOUR_BUCKET = '<ENTER YOUR B2 API ENDPOINT HERE!>'
+KEY_ID_YOUR_ACCOUNT='<ENTER YOUR keyID HERE!>'
+APPLICATION_KEY_YOUR_ACCOUNT='<ENTER YOUR applicationKey HERE!>'
 `
 
 func TestSettingsFromB2SampleEnvFile(t *testing.T) {
@@ -36,7 +44,8 @@ func TestSettingsFromB2SampleEnvFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.endpoint != "s3.us-west-002.backblazeb2.com" || c.keyID != "rokeyid" || c.secret != "rosecret" {
+	if c.endpoint != "https://s3.us-west-002.backblazeb2.com" || c.keyID != "0027464dd94917b0000000001" ||
+		c.secret != "K002WU+TkHXkksxIqI6IDa/X7dsN9Cw" {
 		t.Errorf("endpoint %q key %q: want the sample's endpoint and its read-only key", c.endpoint, c.keyID)
 	}
 	if c.sources["credentials"] != "KEY_ID_RO/APPLICATION_KEY_RO ("+p+")" || c.sources["endpoint"] != "ENDPOINT ("+p+")" {
@@ -74,8 +83,8 @@ func TestPrecedenceFlagsThenEnvironmentThenEnvFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.keyID != "rokeyid" {
-		t.Errorf("key %q, want rokeyid from the .env file", c.keyID)
+	if c.keyID != "0027464dd94917b0000000001" {
+		t.Errorf("key %q, want KEY_ID_RO from the .env file", c.keyID)
 	}
 	// The B2 command-line tool's names.
 	c, err = parseArgs([]string{"--endpoint", "e", "bkt", "/mnt/b2"}, env(map[string]string{"B2_APPLICATION_KEY_ID": "cliid", "B2_APPLICATION_KEY": "clisecret"}), io.Discard)
