@@ -46,7 +46,15 @@
       btn.className = "card";
       btn.setAttribute("aria-label", "Open " + p.title);
 
+      // data-state on the card says whether the photo arrived: "loaded"
+      // (with its decoded size in data-size) or "broken". The style sheet
+      // marks broken cards, and tests read it from the page.
       var img = document.createElement("img");
+      img.onload = function () {
+        li.setAttribute("data-state", "loaded");
+        li.setAttribute("data-size", img.naturalWidth + "x" + img.naturalHeight);
+      };
+      img.onerror = function () { li.setAttribute("data-state", "broken"); };
       img.src = p.file;
       img.alt = p.title;
 
