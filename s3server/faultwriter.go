@@ -17,6 +17,7 @@ type faultWriter struct {
 	onStatus  func(code int)       // called once with the final status, before it is sent
 	decideCut func() (bool, int64) // nil: never cut
 	onCut     func()               // called when the cut happens, before the abort
+	onBody    func(n int)          // called with the body bytes of each successful write; nil: none
 	status    int                  // final status sent, 0 if none yet
 	cut       bool                 // this body is to be cut
 	limit     int64                // body bytes to let through before the cut
@@ -48,7 +49,9 @@ func (w *faultWriter) Write(b []byte) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	if !w.cut {
-		return w.ResponseWriter.Write(b)
+		n, err := w.ResponseWriter.Write(b)
+		w.body(n)
+		return n, err
 	}
 	if w.didCut {
 		return 0, errCutBody
@@ -57,16 +60,24 @@ func (w *faultWriter) Write(b []byte) (int, error) {
 	if int64(len(b)) <= remaining {
 		n, err := w.ResponseWriter.Write(b)
 		w.written += int64(n)
+		w.body(n)
 		return n, err
 	}
 	n, _ := w.ResponseWriter.Write(b[:remaining])
 	w.written += int64(n)
+	w.body(n)
 	_ = http.NewResponseController(w.ResponseWriter).Flush()
 	w.didCut = true
 	if w.onCut != nil {
 		w.onCut()
 	}
 	return n, errCutBody
+}
+
+func (w *faultWriter) body(n int) {
+	if w.onBody != nil && n > 0 {
+		w.onBody(n)
+	}
 }
 
 // Flush lets ReverseProxy flush streamed answers.

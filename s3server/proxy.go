@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -57,6 +58,8 @@ type Proxy struct {
 	ringLen int            // number of valid entries in ring
 	seq     uint64         // Seq of the last request
 	faults  faultState
+
+	bodyBytes atomic.Int64 // response body bytes sent to clients since the last ResetCounts
 
 	lifeMu  sync.Mutex    // serialises SetDown and Close; guards srv, genDone, down, closed. Held while a listener is opened or closed, never on the request path.
 	srv     *http.Server  // current server, nil while down or closed
@@ -225,8 +228,15 @@ func (p *Proxy) Counts() map[string]int {
 	return out
 }
 
-// ResetCounts zeroes the counts and empties the request log.
+// ResponseBytes returns how many response body bytes the proxy has sent
+// to clients since the last ResetCounts, over all requests (object bodies,
+// listings, errors). A cut or abandoned body counts what got through.
+func (p *Proxy) ResponseBytes() int64 { return p.bodyBytes.Load() }
+
+// ResetCounts zeroes the counts and the response bytes, and empties the
+// request log.
 func (p *Proxy) ResetCounts() {
+	p.bodyBytes.Store(0)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	clear(p.counts)
@@ -289,7 +299,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, done <-chan struct
 	fault := ""
 	rw := &faultWriter{ResponseWriter: w, onStatus: func(code int) {
 		p.update(seq, func(e *Request) { e.Status = code })
-	}}
+	}, onBody: func(n int) { p.bodyBytes.Add(int64(n)) }}
 	defer func() {
 		p.update(seq, func(e *Request) { e.Fault, e.Duration = fault, time.Since(start) })
 	}()
