@@ -187,8 +187,8 @@ type delayLine struct {
 	q     []stamped
 	free  [][]byte // drained buffers, for fill to reuse
 	held  int      // bytes in q
-	done  bool // fill has ended (EOF or error)
-	abort bool // drain has given up
+	done  bool     // fill has ended (EOF or error)
+	abort bool     // drain has given up
 }
 
 type stamped struct {
