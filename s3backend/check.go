@@ -77,11 +77,14 @@ func statusText(status int, err error) string {
 
 // netCause names the innermost network failure in a few words.
 func netCause(err error) string {
+	var de *deadlineError
 	var te *timeoutError
 	var dns *net.DNSError
 	var errno syscall.Errno
 	var ne net.Error
 	switch {
+	case errors.As(err, &de):
+		return fmt.Sprintf("%s (gave up after %s)", netCause(de.last), de.after)
 	case errors.As(err, &te):
 		return te.Error()
 	case errors.As(err, &dns):

@@ -137,10 +137,25 @@ type timeoutError struct {
 }
 
 func (e *timeoutError) Error() string {
-	return fmt.Sprintf("no %s within %s", e.what, e.after)
+	return fmt.Sprintf("no %s within %s", e.what, e.after.Round(time.Millisecond))
 }
 func (e *timeoutError) Unwrap() error { return e.err }
 func (e *timeoutError) Timeout() bool { return true }
+
+// deadlineError reports an operation that ran out of OperationTimeout
+// before any attempt succeeded. It wraps the last failure, so it keeps
+// that failure's sentinel.
+type deadlineError struct {
+	after    time.Duration
+	attempts int
+	last     error
+}
+
+func (e *deadlineError) Error() string {
+	return fmt.Sprintf("no success within %s (%d attempts): %v", e.after, e.attempts, e.last)
+}
+func (e *deadlineError) Unwrap() error { return e.last }
+func (e *deadlineError) Timeout() bool { return true }
 
 // isNetworkError reports transport failures: the request could not be sent
 // or the response (or its body) broke off.

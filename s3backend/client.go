@@ -18,9 +18,13 @@ import (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultMaxAttempts     = 5
-	DefaultRequestTimeout  = 20 * time.Second
-	DefaultReadIdleTimeout = 20 * time.Second
+	DefaultMaxAttempts      = 5
+	DefaultRequestTimeout   = 20 * time.Second
+	DefaultReadIdleTimeout  = 20 * time.Second
+	DefaultOperationTimeout = 30 * time.Second
+	DefaultBackoffBase      = 200 * time.Millisecond
+	DefaultBackoffMax       = 10 * time.Second
+	DefaultRetryAfterMax    = 30 * time.Second
 )
 
 // Client reads one bucket through the S3 API. It is immutable after New and
@@ -35,14 +39,16 @@ type Client struct {
 	maxAttempts     int
 	requestTimeout  time.Duration
 	readIdleTimeout time.Duration
+	opTimeout       time.Duration
+	backoffBase     time.Duration
+	backoffCap      time.Duration
+	retryAfterCap   time.Duration
 	log             *slog.Logger
 
-	// Retry timing. sleep waits d or until ctx is done; tests replace it
-	// (export_test.go) so they never really sleep.
-	backoffBase   time.Duration
-	backoffCap    time.Duration
-	retryAfterCap time.Duration
-	sleep         func(ctx context.Context, d time.Duration) error
+	// now and sleep are the clock of the retry loop; tests replace them
+	// (export_test.go) so they never really wait.
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // New validates cfg and builds the SDK client. It sends no request: use
@@ -75,23 +81,16 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		bucket:          bucket,
 		region:          resolveRegion(cfg.Region, endpoint),
 		endpoint:        endpoint,
-		maxAttempts:     cfg.MaxAttempts,
-		requestTimeout:  cfg.RequestTimeout,
-		readIdleTimeout: cfg.ReadIdleTimeout,
+		maxAttempts:     orDefault(cfg.MaxAttempts, DefaultMaxAttempts),
+		requestTimeout:  orDefault(cfg.RequestTimeout, DefaultRequestTimeout),
+		readIdleTimeout: orDefault(cfg.ReadIdleTimeout, DefaultReadIdleTimeout),
+		opTimeout:       orDefault(cfg.OperationTimeout, DefaultOperationTimeout),
+		backoffBase:     orDefault(cfg.BackoffBase, DefaultBackoffBase),
+		backoffCap:      orDefault(cfg.BackoffMax, DefaultBackoffMax),
+		retryAfterCap:   orDefault(cfg.RetryAfterMax, DefaultRetryAfterMax),
 		log:             cfg.Logger,
-		backoffBase:     200 * time.Millisecond,
-		backoffCap:      10 * time.Second,
-		retryAfterCap:   30 * time.Second,
+		now:             time.Now,
 		sleep:           sleepCtx,
-	}
-	if c.maxAttempts <= 0 {
-		c.maxAttempts = DefaultMaxAttempts
-	}
-	if c.requestTimeout <= 0 {
-		c.requestTimeout = DefaultRequestTimeout
-	}
-	if c.readIdleTimeout <= 0 {
-		c.readIdleTimeout = DefaultReadIdleTimeout
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -108,6 +107,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		o.DisableLogOutputChecksumValidationSkipped = true
 		o.ClientLogMode = 0 // never log requests, bodies or signing
 		o.Logger = sdkLogger(c.log)
+		o.HTTPClient = newHTTPClient()
 		if cfg.HTTPClient != nil {
 			o.HTTPClient = cfg.HTTPClient
 		}
@@ -134,6 +134,14 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.s3 = s3.NewFromConfig(awsCfg, tune)
 	return c, nil
+}
+
+// orDefault returns v, or def when v is zero or negative.
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // Bucket returns the bucket name this client reads.

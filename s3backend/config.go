@@ -23,7 +23,8 @@ type Config struct {
 	Profile   string
 	// VirtualHostStyle addresses the bucket as <bucket>.<host>; default path style.
 	VirtualHostStyle bool
-	// MaxAttempts bounds the tries of one request (first try included). Default 5.
+	// MaxAttempts bounds the consecutive failed tries of one operation (first
+	// try included). Default 5.
 	MaxAttempts int
 	// RequestTimeout bounds one attempt of a LIST/HEAD and the wait for a GET's
 	// response headers. Default 20s.
@@ -31,6 +32,21 @@ type Config struct {
 	// ReadIdleTimeout abandons (and resumes) a GET body that delivers no byte
 	// for this long. Default 20s.
 	ReadIdleTimeout time.Duration
+	// OperationTimeout bounds one operation with all its attempts, backoff
+	// and Retry-After waits: a LIST page, a HEAD, the opening of a GET, and
+	// each Read of a GET body until it delivers a byte (resumes included).
+	// When it passes, the operation fails with ErrUnavailable. A wait that
+	// would end after it is not started: the operation fails at once.
+	// Default 30s.
+	OperationTimeout time.Duration
+	// BackoffBase and BackoffMax shape the wait before retry n: a random
+	// time in [0, min(BackoffBase·2^(n-1), BackoffMax)] ("full jitter").
+	// Defaults 200ms and 10s.
+	BackoffBase time.Duration
+	BackoffMax  time.Duration
+	// RetryAfterMax caps the wait a server asks for with Retry-After, which
+	// replaces the backoff when present. Default 30s.
+	RetryAfterMax time.Duration
 	// Logger receives retries and warnings; never secrets. Default: discard.
 	Logger *slog.Logger
 	// HTTPClient replaces the default transport (tests). Optional.

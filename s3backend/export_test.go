@@ -16,3 +16,9 @@ func RetryAfter(h string, now time.Time) (time.Duration, bool) { return retryAft
 
 // Delay exposes the backoff computation.
 func Delay(c *Client, n int, err error) time.Duration { return c.delay(n, err) }
+
+// SetClock replaces the retry loop's clock and sleep, so a test can let
+// the sleeps advance a fake clock.
+func SetClock(c *Client, now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) {
+	c.now, c.sleep = now, sleep
+}

@@ -29,6 +29,9 @@ import (
 //     with the same If-Match: the caller sees one continuous stream. Consecutive
 //     failures without a byte of progress are bounded by MaxAttempts.
 //   - RequestTimeout bounds each wait for response headers, not the body.
+//     OperationTimeout bounds OpenRange, and each Read until it delivers a
+//     byte, with all their attempts: a stalled server fails a Read with
+//     ErrUnavailable after at most OperationTimeout.
 //   - off at or beyond the end of the object (416 InvalidRange) is not an
 //     error: the reader returns io.EOF at once. n == 0 sends no request.
 //
@@ -55,7 +58,7 @@ func (c *Client) OpenRange(ctx context.Context, key, etag string, off, n int64) 
 	if n > 0 && n <= math.MaxInt64-off {
 		r.limit = off + n
 	}
-	if err := r.retry.run(ctx, r.attempt); err != nil {
+	if err := r.retry.run(ctx, c.deadline(), r.attempt); err != nil {
 		r.release()
 		return nil, r.wrap(err)
 	}
@@ -83,10 +86,11 @@ type rangeReader struct {
 	err    error // sticky failure
 }
 
-// attempt issues one GET from r.off; it leaves r.body set on success.
-func (r *rangeReader) attempt(ctx context.Context) error {
+// attempt issues one GET from r.off, waiting at most budget for the
+// response headers; it leaves r.body set on success.
+func (r *rangeReader) attempt(ctx context.Context, budget time.Duration) error {
 	actx, cancel := context.WithCancel(ctx)
-	wd := newWatchdog(r.c.requestTimeout, cancel)
+	wd := newWatchdog(budget, cancel)
 	in := &s3.GetObjectInput{
 		Bucket: aws.String(r.c.bucket),
 		Key:    aws.String(r.key),
@@ -104,7 +108,7 @@ func (r *rangeReader) attempt(ctx context.Context) error {
 		wd.pause()
 		cancel()
 		if wd.fired.Load() && ctx.Err() == nil {
-			return &timeoutError{what: "response", after: r.c.requestTimeout, err: err}
+			return &timeoutError{what: "response", after: budget, err: err}
 		}
 		if !r.opened && isInvalidRange(err) {
 			r.eof = true
@@ -139,7 +143,8 @@ func (r *rangeReader) attempt(ctx context.Context) error {
 	return nil
 }
 
-// Read delivers the next bytes, resuming the GET after a broken body.
+// Read delivers the next bytes, resuming the GET after a broken body. It
+// fails if no byte arrives within OperationTimeout.
 func (r *rangeReader) Read(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err
@@ -147,13 +152,14 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	deadline := r.c.deadline()
 	for {
 		if r.eof || (r.limit >= 0 && r.off >= r.limit) {
 			r.release()
 			return 0, io.EOF
 		}
 		if r.body == nil {
-			if err := r.retry.run(r.ctx, r.attempt); err != nil {
+			if err := r.retry.run(r.ctx, deadline, r.attempt); err != nil {
 				r.err = r.wrap(err)
 				return 0, r.err
 			}
@@ -164,7 +170,8 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 			q = q[:r.limit-r.off]
 		}
 
-		r.wd.arm(r.c.readIdleTimeout)
+		idle := min(r.c.readIdleTimeout, max(deadline.Sub(r.c.now()), 0))
+		r.wd.arm(idle)
 		n, err := r.body.Read(q)
 		r.wd.pause()
 		r.off += int64(n)
@@ -188,7 +195,7 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 			return n, r.err
 		}
 		if fired {
-			err = &timeoutError{what: "data", after: r.c.readIdleTimeout, err: err}
+			err = &timeoutError{what: "data", after: idle, err: err}
 		} else if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}

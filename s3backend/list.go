@@ -15,7 +15,7 @@ const delimiter = "/"
 
 // List returns everything directly under prefix (which should be "" or end
 // in "/"): ListObjectsV2 with delimiter "/", following every continuation
-// token. Each page is one request with its own retries and RequestTimeout.
+// token. Each page is one operation, with its own retries and deadline.
 // Nothing is skipped: marker objects and odd names are the caller's business.
 // Objects stay in server order; a common prefix repeated across a page
 // boundary (some servers do that) is kept once. Errors are
@@ -68,7 +68,7 @@ func (c *Client) listPage(ctx context.Context, prefix string, token *string, max
 		in.MaxKeys = aws.Int32(maxKeys)
 	}
 	var page *s3.ListObjectsV2Output
-	err := c.newRetrier("list", prefix).run(ctx, c.timed(func(ctx context.Context) error {
+	err := c.newRetrier("list", prefix).run(ctx, c.deadline(), timed(func(ctx context.Context) error {
 		var err error
 		page, err = c.s3.ListObjectsV2(ctx, in)
 		return err
@@ -83,7 +83,7 @@ func (c *Client) listPage(ctx context.Context, prefix string, token *string, max
 }
 
 // HasPrefix reports whether any key starts with prefix: one ListObjectsV2
-// with MaxKeys 1 (retried like any request). A "dir/" marker alone counts.
+// with MaxKeys 1 (retried like any request, OperationTimeout in all). A "dir/" marker alone counts.
 // Errors are `probe "<prefix>": ...`. Safe for concurrent use.
 func (c *Client) HasPrefix(ctx context.Context, prefix string) (bool, error) {
 	page, err := c.listPage(ctx, prefix, nil, 1)

@@ -16,8 +16,9 @@ import (
 
 // retrier runs one logical request (a LIST page, a HEAD, the GETs behind one
 // reader) through this package's only retry loop: up to Client.maxAttempts
-// consecutive failures, exponential backoff with full jitter (base 200ms,
-// cap 10s), or the server's Retry-After (seconds or HTTP date, capped at 30s).
+// consecutive failures, exponential backoff with full jitter (BackoffBase,
+// BackoffMax), or the server's Retry-After (seconds or HTTP date, capped at
+// RetryAfterMax), all within one deadline per operation (OperationTimeout).
 // It is not safe for concurrent use; each request has its own.
 type retrier struct {
 	c        *Client
@@ -31,25 +32,39 @@ func (c *Client) newRetrier(op, target string) *retrier {
 	return &retrier{c: c, op: op, target: target}
 }
 
-// run calls attempt until it succeeds, fails for good, or the attempts are
-// used up, sleeping between tries. A done ctx ends it at once with ctx.Err().
-// Failures recorded earlier with fail count against the same budget.
-func (r *retrier) run(ctx context.Context, attempt func(ctx context.Context) error) error {
+// attemptFunc is one try of a request. It must give up after budget (the
+// attempt's share of the operation: at most RequestTimeout) and report that
+// as a *timeoutError. ctx is the caller's: what the attempt opens (a GET
+// body) may outlive run.
+type attemptFunc func(ctx context.Context, budget time.Duration) error
+
+// deadline is when an operation starting now must be done.
+func (c *Client) deadline() time.Time { return c.now().Add(c.opTimeout) }
+
+// run calls attempt until it succeeds, fails for good, the attempts are used
+// up or the deadline passes, sleeping between tries; it never starts a
+// sleep that would end after the deadline. A done ctx ends it at once with
+// ctx.Err(). Failures recorded earlier with fail count against the same
+// budget.
+func (r *retrier) run(ctx context.Context, deadline time.Time, attempt attemptFunc) error {
 	for {
+		left := deadline.Sub(r.c.now())
 		if r.failures > 0 {
 			if r.failures >= r.c.maxAttempts {
-				r.c.log.Debug("s3 request failed, giving up", "op", r.op, "key", r.target,
-					"attempts", r.failures, "err", r.last)
-				return fmt.Errorf("after %d attempts: %w", r.failures, r.last)
+				return r.giveUp(fmt.Errorf("after %d attempts: %w", r.failures, r.last))
 			}
 			d := r.c.delay(r.failures, r.last)
+			if d >= left {
+				return r.giveUp(&deadlineError{after: r.c.opTimeout, attempts: r.failures, last: r.last})
+			}
 			r.c.log.Debug("s3 request failed, retrying", "op", r.op, "key", r.target,
 				"attempt", r.failures, "delay", d, "err", r.last)
 			if err := r.c.sleep(ctx, d); err != nil {
 				return err
 			}
+			left -= d
 		}
-		err := attempt(ctx)
+		err := attempt(ctx, min(r.c.requestTimeout, left))
 		if err == nil {
 			return nil
 		}
@@ -64,6 +79,14 @@ func (r *retrier) run(ctx context.Context, attempt func(ctx context.Context) err
 	}
 }
 
+// giveUp logs the end of the retries at debug level (the caller reports the
+// failure once) and returns err.
+func (r *retrier) giveUp(err error) error {
+	r.c.log.Debug("s3 request failed, giving up", "op", r.op, "key", r.target,
+		"attempts", r.failures, "err", r.last)
+	return err
+}
+
 // fail records a retryable failure that happened outside run (a GET body
 // that broke off), so the next run backs off and counts it.
 func (r *retrier) fail(err error) {
@@ -74,15 +97,15 @@ func (r *retrier) fail(err error) {
 // progress resets the failure count: the last attempt delivered data.
 func (r *retrier) progress() { r.failures = 0 }
 
-// timed bounds one attempt by the request timeout and turns its expiry into
-// a *timeoutError (the caller's own ctx is checked by run).
-func (c *Client) timed(attempt func(ctx context.Context) error) func(ctx context.Context) error {
-	return func(ctx context.Context) error {
-		actx, cancel := context.WithTimeout(ctx, c.requestTimeout)
+// timed bounds one attempt of a LIST or HEAD by its budget and turns the
+// expiry into a *timeoutError (the caller's own ctx is checked by run).
+func timed(call func(ctx context.Context) error) attemptFunc {
+	return func(ctx context.Context, budget time.Duration) error {
+		actx, cancel := context.WithTimeout(ctx, budget)
 		defer cancel()
-		err := attempt(actx)
+		err := call(actx)
 		if err != nil && ctx.Err() == nil && actx.Err() != nil {
-			return &timeoutError{what: "response", after: c.requestTimeout, err: err}
+			return &timeoutError{what: "response", after: budget, err: err}
 		}
 		return err
 	}
@@ -107,7 +130,7 @@ func retryable(err error) bool {
 
 // delay before retry number n (1 = first retry) after err.
 func (c *Client) delay(n int, err error) time.Duration {
-	if d, ok := retryAfter(responseHeader(err, "Retry-After"), time.Now()); ok {
+	if d, ok := retryAfter(responseHeader(err, "Retry-After"), c.now()); ok {
 		return min(d, c.retryAfterCap)
 	}
 	ceil := c.backoffCap

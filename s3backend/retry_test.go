@@ -262,7 +262,10 @@ func TestRetryAfterParsing(t *testing.T) {
 
 func TestRetryAfterIsCapped(t *testing.T) {
 	f := newFake(t)
-	c := newClient(t, f.srv.URL, func(cfg *s3backend.Config) { cfg.MaxAttempts = 2 })
+	c := newClient(t, f.srv.URL, func(cfg *s3backend.Config) {
+		cfg.MaxAttempts = 2
+		cfg.OperationTimeout = time.Minute // room for the capped wait
+	})
 	f.setHook(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		s3Error(w, r, http.StatusServiceUnavailable, "SlowDown", map[string]string{"Retry-After": "3600"})
 	})

@@ -10,11 +10,11 @@ import (
 )
 
 // Stat describes one object with a HEAD request (retried, RequestTimeout per
-// attempt). A missing key gives an error wrapping ErrNotExist; errors read
+// attempt, OperationTimeout in all). A missing key gives an error wrapping ErrNotExist; errors read
 // `head "<key>": ...`. Safe for concurrent use.
 func (c *Client) Stat(ctx context.Context, key string) (Object, error) {
 	var out *s3.HeadObjectOutput
-	err := c.newRetrier("head", key).run(ctx, c.timed(func(ctx context.Context) error {
+	err := c.newRetrier("head", key).run(ctx, c.deadline(), timed(func(ctx context.Context) error {
 		var err error
 		out, err = c.s3.HeadObject(ctx, &s3.HeadObjectInput{
 			Bucket: aws.String(c.bucket),
