@@ -39,6 +39,10 @@ type Faults struct {
 	Code string
 	// RetryAfter, when non-empty, is sent as the Retry-After header.
 	RetryAfter string
+	// RetryAfterEvery, when above 1, sends RetryAfter with every Nth
+	// injected error only (the Nth, 2Nth, ...), so some errors carry it and
+	// some do not. Deterministic: it draws no randomness.
+	RetryAfterEvery int
 
 	// CutGETFraction is the fraction of successful (2xx) object GETs whose
 	// body is cut: the headers and the first CutAfterBytes bytes are sent,
@@ -74,7 +78,7 @@ func (f Faults) validate() error {
 			return fmt.Errorf("faults: %s = %v, want a fraction in [0,1]", name, v)
 		}
 	}
-	if f.FailFirstN < 0 || f.CutFirstN < 0 || f.StallFirstN < 0 || f.CutAfterBytes < 0 || f.StallFor < 0 {
+	if f.FailFirstN < 0 || f.CutFirstN < 0 || f.StallFirstN < 0 || f.CutAfterBytes < 0 || f.StallFor < 0 || f.RetryAfterEvery < 0 {
 		return errors.New("faults: negative count, size or duration")
 	}
 	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
@@ -109,6 +113,7 @@ type faultState struct {
 	failLeft  int
 	cutLeft   int
 	stallLeft int
+	failed    int // errors injected so far, for RetryAfterEvery
 }
 
 func newFaultState(f Faults) faultState {
@@ -152,6 +157,16 @@ func (s *faultState) decideFail(op string) bool {
 		return s.draw(s.cfg.FailHEAD)
 	}
 	return false
+}
+
+// retryAfter returns the Retry-After header for the next injected error
+// ("" for none).
+func (s *faultState) retryAfter() string {
+	s.failed++
+	if s.cfg.RetryAfterEvery > 1 && s.failed%s.cfg.RetryAfterEvery != 0 {
+		return ""
+	}
+	return s.cfg.RetryAfter
 }
 
 // decideStall reports whether a request of the given op is stalled, and for

@@ -244,8 +244,23 @@ func (p *Proxy) ResetCounts() {
 	p.ringLen = 0 // seq keeps counting so late updates of older requests match nothing
 }
 
+// SetRequestLogSize makes the request log keep the last n requests
+// (default DefaultRequestLogSize), for tests that check more of them. It
+// empties the log.
+func (p *Proxy) SetRequestLogSize(n int) error {
+	if n < 1 {
+		return fmt.Errorf("request log size %d, want at least 1", n)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ring = make([]Request, n)
+	p.ringLen = 0
+	return nil
+}
+
 // Requests returns a copy of the request log, oldest first: the last
-// DefaultRequestLogSize requests since the last ResetCounts. An entry
+// DefaultRequestLogSize (or SetRequestLogSize) requests since the last
+// ResetCounts. An entry
 // appears when the request arrives; Status is filled in before the client
 // can see the answer, Duration when the proxy is done.
 func (p *Proxy) Requests() []Request {
@@ -288,6 +303,10 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, done <-chan struct
 		p.ringLen++
 	}
 	fail := p.faults.decideFail(op)
+	retryAfter := ""
+	if fail {
+		retryAfter = p.faults.retryAfter()
+	}
 	var stall bool
 	var stallFor time.Duration
 	if !fail {
@@ -308,7 +327,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, done <-chan struct
 		fault = "fail"
 		status, code := cfg.errorStatus()
 		p.logger.Debug("s3 proxy: injected error", "op", op, "path", entry.Path, "status", status)
-		writeS3Error(rw, r, status, code, cfg.RetryAfter, fmt.Sprintf("B2MOUNTPROXY%08d", seq))
+		writeS3Error(rw, r, status, code, retryAfter, fmt.Sprintf("B2MOUNTPROXY%08d", seq))
 		return
 	}
 	if stall {
