@@ -65,6 +65,7 @@ type store interface {
 	createBucket(ctx context.Context, name string) error
 	putObject(ctx context.Context, bucket, key string, data []byte) error
 	deleteObject(ctx context.Context, bucket, key string) error
+	createUser(ctx context.Context, keyID, secret, role string) error
 	pid() int
 	close() error
 }
@@ -100,11 +101,45 @@ func (s *Server) DeleteObject(bucket, key string) error {
 	return nil
 }
 
+// CreateUser adds a key with the given role (RoleUser, ...) that owns no
+// bucket. Only versitygw started WithIAM has users; other servers fail.
+func (s *Server) CreateUser(keyID, secret, role string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	if err := s.store.createUser(ctx, keyID, secret, role); err != nil {
+		return fmt.Errorf("create user %q: %w", keyID, err)
+	}
+	return nil
+}
+
+// loadParallel is how many objects LoadDir puts at once.
+const loadParallel = 8
+
 // LoadDir puts every regular file under dir into bucket, keyed by its
-// slash-separated path relative to dir. Symlinks and other non-regular
-// files are skipped. The bucket must exist.
+// slash-separated path relative to dir, several at a time. Symlinks and
+// other non-regular files are skipped. The bucket must exist.
 func (s *Server) LoadDir(bucket, dir string) error {
-	n := 0
+	var (
+		wg    sync.WaitGroup
+		slots = make(chan struct{}, loadParallel)
+		mu    sync.Mutex // guards first
+		first error      // the first failed put
+		n     int
+	)
+	put := func(path, key string) {
+		defer func() { <-slots }()
+		data, err := os.ReadFile(path)
+		if err == nil {
+			err = s.PutObject(bucket, key, data)
+		}
+		if err != nil {
+			mu.Lock()
+			if first == nil {
+				first = err
+			}
+			mu.Unlock()
+		}
+	}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -116,13 +151,21 @@ func (s *Server) LoadDir(bucket, dir string) error {
 		if err != nil {
 			return err
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
+		mu.Lock()
+		failed := first
+		mu.Unlock()
+		if failed != nil {
+			return failed
 		}
 		n++
-		return s.PutObject(bucket, filepath.ToSlash(rel), data)
+		slots <- struct{}{}
+		wg.Go(func() { put(path, filepath.ToSlash(rel)) })
+		return nil
 	})
+	wg.Wait()
+	if err == nil {
+		err = first
+	}
 	if err != nil {
 		return fmt.Errorf("load dir %s into %s: %w", dir, bucket, err)
 	}

@@ -83,13 +83,18 @@ func isExecutable(p string) bool {
 // restart on the same dataDir finds it. The process gets a minimal
 // environment (no VGW_* or ROOT_* variables leak in); its output goes to
 // logger at debug level. A nil logger discards logs.
-func StartVersity(ctx context.Context, bin, dataDir string, logger *slog.Logger) (*Server, error) {
-	return startVersity(ctx, bin, dataDir, logger, false)
+//
+// Options: WithIAM turns on versitygw's internal IAM so that CreateUser works.
+func StartVersity(ctx context.Context, bin, dataDir string, logger *slog.Logger, opts ...VersityOption) (*Server, error) {
+	var o versityOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return startVersity(ctx, bin, dataDir, logger, o)
 }
 
-// startVersity is StartVersity; forceSidecar uses a sidecar directory even
-// when xattrs work (for tests).
-func startVersity(ctx context.Context, bin, dataDir string, logger *slog.Logger, forceSidecar bool) (*Server, error) {
+// startVersity is StartVersity with its options applied.
+func startVersity(ctx context.Context, bin, dataDir string, logger *slog.Logger, o versityOptions) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -106,8 +111,15 @@ func startVersity(ctx context.Context, bin, dataDir string, logger *slog.Logger,
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("start versitygw: %w", err)
 	}
-	var posixArgs []string
-	if forceSidecar || !xattrSupported(dir) {
+	var globalArgs, posixArgs []string
+	if o.iam {
+		iamDir := filepath.Join(filepath.Dir(dir), "vgwiam-"+filepath.Base(dir))
+		if err := os.MkdirAll(iamDir, 0o700); err != nil {
+			return nil, fmt.Errorf("start versitygw: iam dir: %w", err)
+		}
+		globalArgs = append(globalArgs, "--iam-dir", iamDir)
+	}
+	if o.forceSidecar || !xattrSupported(dir) {
 		side := filepath.Join(filepath.Dir(dir), "vgwmeta-"+filepath.Base(dir))
 		if err := os.MkdirAll(side, 0o755); err != nil {
 			return nil, fmt.Errorf("start versitygw: sidecar: %w", err)
@@ -124,7 +136,7 @@ func startVersity(ctx context.Context, bin, dataDir string, logger *slog.Logger,
 	// retry a few times on "address already in use".
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		st, err := launchVersity(ctx, bin, dir, posixArgs, keyID, secret, logger)
+		st, err := launchVersity(ctx, bin, dir, globalArgs, posixArgs, keyID, secret, logger)
 		if err == nil {
 			s, err := newServer(KindVersity, st.base, keyID, secret, dir, st, logger)
 			if err != nil {
@@ -155,13 +167,15 @@ type versityStore struct {
 }
 
 // launchVersity starts one versitygw process and waits until it serves.
-func launchVersity(ctx context.Context, bin, dir string, posixArgs []string, keyID, secret string, logger *slog.Logger) (*versityStore, error) {
+func launchVersity(ctx context.Context, bin, dir string, globalArgs, posixArgs []string, keyID, secret string, logger *slog.Logger) (*versityStore, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	args := []string{"--port", addr, "--region", DefaultRegion, "--quiet", "--keep-alive", "posix"}
+	args := []string{"--port", addr, "--region", DefaultRegion, "--quiet", "--keep-alive"}
+	args = append(args, globalArgs...)
+	args = append(args, "posix")
 	args = append(args, posixArgs...)
 	args = append(args, dir)
 

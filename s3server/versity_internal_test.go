@@ -24,7 +24,7 @@ func TestVersitySidecar(t *testing.T) {
 	}
 	root := t.TempDir()
 	dir := filepath.Join(root, "data")
-	s, err := startVersity(t.Context(), bin, dir, nil, true)
+	s, err := startVersity(t.Context(), bin, dir, nil, versityOptions{forceSidecar: true})
 	if err != nil {
 		t.Fatal(err)
 	}

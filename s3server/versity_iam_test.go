@@ -1,0 +1,57 @@
+package s3server_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/b2mount/b2mount/s3server"
+)
+
+// A versitygw user that owns no bucket is refused with 403 AccessDenied:
+// the stand-in for a B2 key without listFiles/readFiles.
+func TestVersityUserWithoutTheBucketIsDenied(t *testing.T) {
+	bin := versityBin(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := s3server.StartVersity(ctx, bin, t.TempDir()+"/data", testLogger(t), s3server.WithIAM())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	data := setupObject(t, s, 100)
+	if err := s.CreateUser("LIMITEDUSERKEY", "limited-user-secret", s3server.RoleUser); err != nil {
+		t.Fatal(err)
+	}
+	// The root key still works.
+	root := newClient(t, s)
+	if _, body := root.mustDo(200, "GET", "/bkt/obj", nil); string(body) != string(data) {
+		t.Error("root GET differs")
+	}
+	for _, path := range []string{"/bkt?list-type=2&max-keys=1", "/bkt/obj"} {
+		req, _ := http.NewRequest("GET", s.URL+path, nil)
+		signer := s3server.Signer{KeyID: "LIMITEDUSERKEY", SecretKey: "limited-user-secret", Region: s.Region}
+		if err := signer.Sign(req, ""); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := root.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 403 || !strings.Contains(string(body), "<Code>AccessDenied</Code>") {
+			t.Errorf("user GET %s: %d %s, want 403 AccessDenied", path, resp.StatusCode, body)
+		}
+	}
+	if err := startEmbedded(t).CreateUser("K", "S", s3server.RoleUser); err == nil {
+		t.Error("embedded server created a user")
+	}
+}
