@@ -3,6 +3,7 @@ package fs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"syscall"
 	"time"
@@ -99,7 +100,7 @@ func (n *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 // and LIST name/ with max-keys 1, together) whose answer, hit or miss, is
 // kept for the TTL.
 func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	if hiddenReason(name) != "" || name == bzEmpty {
+	if hiddenReason(name) != "" {
 		return nil, syscall.ENOENT
 	}
 	n.mu.Lock()
@@ -140,10 +141,16 @@ func (n *dirNode) probe(ctx context.Context, name string) (probe, error) {
 		err error
 	}
 	statc := make(chan statResult, 1)
-	go func() {
-		obj, err := n.fsys.store.Stat(ctx, key)
-		statc <- statResult{obj, err}
-	}()
+	if name == bzEmpty {
+		// B2's folder placeholder is never a file, but a directory of
+		// that name is (as a listing shows it): only ask for that.
+		statc <- statResult{err: fmt.Errorf("%q is a placeholder: %w", key, s3backend.ErrNotExist)}
+	} else {
+		go func() {
+			obj, err := n.fsys.store.Stat(ctx, key)
+			statc <- statResult{obj, err}
+		}()
+	}
 	isDir, dirErr := n.fsys.store.HasPrefix(ctx, key+"/")
 	st := <-statc
 	now := n.fsys.opt.Clock()

@@ -15,7 +15,8 @@
 //
 //   - A directory exists when keys exist below its prefix, or a "dir/"
 //     marker object does; the marker itself is not a file.
-//   - B2's ".bzEmpty" folder placeholders are hidden.
+//   - B2's ".bzEmpty" folder placeholder files are hidden (a directory of
+//     that name is not).
 //   - Keys that cannot be file names are hidden and logged once: a component
 //     "." or "..", an empty component ("a//b", "/a"), a component longer than
 //     255 bytes, or one holding a NUL byte.

@@ -40,6 +40,8 @@ func hiddenReason(name string) string {
 		return "path component longer than 255 bytes"
 	case strings.IndexByte(name, 0) >= 0:
 		return "NUL byte in name"
+	case strings.IndexByte(name, '/') >= 0:
+		return "slash in name (the server listed past the delimiter)"
 	}
 	return ""
 }
@@ -79,6 +81,15 @@ func buildListing(prefix string, l s3backend.Listing) (*dirListing, []hiddenKey)
 			addDir(p)
 		}
 	}
+	// A child's "dir/" marker that the server did not roll up into a common
+	// prefix (some do not) is a directory too. Directories are all known
+	// before the first file, so that a file never hides one, whatever the
+	// order of the listing.
+	for _, o := range l.Objects {
+		if name, ok := strings.CutPrefix(o.Key, prefix); ok && name != "" && strings.IndexByte(name, '/') == len(name)-1 {
+			addDir(o.Key)
+		}
+	}
 	for _, o := range l.Objects {
 		if !strings.HasPrefix(o.Key, prefix) {
 			continue
@@ -91,10 +102,7 @@ func buildListing(prefix string, l s3backend.Listing) (*dirListing, []hiddenKey)
 		case name == bzEmpty:
 			continue
 		case strings.IndexByte(name, '/') == len(name)-1:
-			// A child's "dir/" marker that the server did not roll up
-			// into a common prefix (some do not): a directory.
-			addDir(o.Key)
-			continue
+			continue // a child's marker: a directory, above
 		case strings.Contains(name, "/"):
 			continue // cannot happen with delimiter "/"; never show it as a file
 		}
