@@ -129,17 +129,20 @@ func apiMessage(err error) string {
 }
 
 // timeoutError reports an attempt this package abandoned: no response
-// headers within RequestTimeout, or no body byte within ReadIdleTimeout.
+// headers within RequestTimeout, or no body byte within ReadIdleTimeout
+// (or what was left of the operation's deadline). It deliberately does not
+// unwrap: the failure it replaces is this package's own cancellation
+// (context.Canceled from a watchdog, DeadlineExceeded from a timer), which
+// a caller must never mistake for its own ctx being cancelled (the file
+// system would answer EINTR, and programs retry EINTR forever).
 type timeoutError struct {
 	what  string // "response" or "data"
 	after time.Duration
-	err   error
 }
 
 func (e *timeoutError) Error() string {
 	return fmt.Sprintf("no %s within %s", e.what, e.after.Round(time.Millisecond))
 }
-func (e *timeoutError) Unwrap() error { return e.err }
 func (e *timeoutError) Timeout() bool { return true }
 
 // deadlineError reports an operation that ran out of OperationTimeout

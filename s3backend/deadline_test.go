@@ -183,6 +183,12 @@ func TestStalledServerFailsWithinOperationTimeout(t *testing.T) {
 		if !errors.Is(err, s3backend.ErrUnavailable) {
 			t.Errorf("%s: %v, want ErrUnavailable", name, err)
 		}
+		// The abandoned attempts are this package's business: the caller,
+		// whose ctx is live, must not see a cancellation (the file system
+		// would answer EINTR, which programs retry forever).
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: %v looks like the caller's ctx ended", name, err)
+		}
 		if el > opTimeout+300*time.Millisecond {
 			t.Errorf("%s took %s, want about the operation timeout %s", name, el, opTimeout)
 		}

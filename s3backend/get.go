@@ -108,7 +108,7 @@ func (r *rangeReader) attempt(ctx context.Context, budget time.Duration) error {
 		wd.pause()
 		cancel()
 		if wd.fired.Load() && ctx.Err() == nil {
-			return &timeoutError{what: "response", after: budget, err: err}
+			return &timeoutError{what: "response", after: budget}
 		}
 		if !r.opened && isInvalidRange(err) {
 			r.eof = true
@@ -195,7 +195,7 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 			return n, r.err
 		}
 		if fired {
-			err = &timeoutError{what: "data", after: idle, err: err}
+			err = &timeoutError{what: "data", after: idle}
 		} else if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}

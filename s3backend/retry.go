@@ -105,7 +105,7 @@ func timed(call func(ctx context.Context) error) attemptFunc {
 		defer cancel()
 		err := call(actx)
 		if err != nil && ctx.Err() == nil && actx.Err() != nil {
-			return &timeoutError{what: "response", after: budget, err: err}
+			return &timeoutError{what: "response", after: budget}
 		}
 		return err
 	}
