@@ -77,7 +77,7 @@ func (n *dirNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno
 func (n *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	l, err := n.getListing(ctx)
 	if err != nil {
-		return nil, n.fsys.errno("list", n.prefix, err)
+		return nil, n.fsys.errno(ctx, "list", n.prefix, err)
 	}
 	out := make([]fuse.DirEntry, 0, len(l.names))
 	for _, name := range l.names {
@@ -118,7 +118,7 @@ func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 		var err error
 		p, err = n.probe(ctx, name)
 		if err != nil {
-			return nil, n.fsys.errno("lookup", n.prefix+name, err)
+			return nil, n.fsys.errno(ctx, "lookup", n.prefix+name, err)
 		}
 		n.mu.Lock()
 		if n.probes == nil {

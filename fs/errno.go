@@ -10,14 +10,21 @@ import (
 
 // toErrno is the one place where Go errors become errnos at the FUSE
 // boundary. Only a definite "no such key" is ENOENT: throttling, outages
-// and timeouts are EIO, so a flaky server never makes files vanish.
+// and timeouts are EIO, so a flaky server never makes files vanish. An
+// errno deep inside a network error (ECONNREFUSED, ECONNRESET, ...) is the
+// transport's detail, never the answer: only an errno the file system
+// returns as such passes through.
 func toErrno(err error) syscall.Errno {
-	var errno syscall.Errno
-	switch {
-	case err == nil:
+	if err == nil {
 		return 0
-	case errors.As(err, &errno):
+	}
+	if errno, ok := err.(syscall.Errno); ok {
 		return errno
+	}
+	switch {
+	case errors.Is(err, s3backend.ErrThrottled), errors.Is(err, s3backend.ErrUnavailable),
+		errors.Is(err, s3backend.ErrChanged), errors.Is(err, s3backend.ErrNoBucket):
+		return syscall.EIO // decided first: trouble never reads as "no such file"
 	case errors.Is(err, s3backend.ErrNotExist):
 		return syscall.ENOENT
 	case errors.Is(err, s3backend.ErrAccessDenied), errors.Is(err, s3backend.ErrBadCredentials):
@@ -25,7 +32,7 @@ func toErrno(err error) syscall.Errno {
 	case errors.Is(err, context.Canceled):
 		return syscall.EINTR
 	default:
-		// ErrChanged, ErrThrottled, ErrUnavailable, deadlines, anything else.
+		// Deadlines, short bodies, anything else.
 		return syscall.EIO
 	}
 }

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"sync"
@@ -72,10 +73,16 @@ func GoFuseOptions(opt Options, fsName string, allowOther bool) *gofs.Options {
 	}
 }
 
-// errno maps err for the kernel and logs it once, unless it is a plain
-// "not found" or an interrupted call.
-func (f *fileSystem) errno(op, key string, err error) syscall.Errno {
+// errno maps err, the failure of the request ctx belongs to, for the
+// kernel and logs it once, unless it is a plain "not found" or an
+// interrupted call. EINTR is only for a request the kernel interrupted: a
+// cancellation the request did not ask for is EIO, since programs retry
+// EINTR forever.
+func (f *fileSystem) errno(ctx context.Context, op, key string, err error) syscall.Errno {
 	e := toErrno(err)
+	if e == syscall.EINTR && ctx.Err() == nil {
+		e = syscall.EIO
+	}
 	if e != syscall.ENOENT && e != syscall.EINTR {
 		f.log.Warn(op+" failed", "key", key, "errno", e.Error(), "err", err)
 	}

@@ -1,0 +1,61 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"testing"
+
+	"github.com/b2mount/b2mount/s3backend"
+)
+
+// downStore is a memStore whose GETs fail with ErrUnavailable while down.
+type downStore struct {
+	*memStore
+	down atomic.Bool
+	gets atomic.Int32
+}
+
+func (s *downStore) OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
+	s.gets.Add(1)
+	if s.down.Load() {
+		return nil, fmt.Errorf("get %q: %w", key, s3backend.ErrUnavailable)
+	}
+	return s.memStore.OpenRange(ctx, key, etag, off, n)
+}
+
+// The kernel asks twice for a page whose read-ahead failed; the second ask
+// is answered from the first failure, so one read(2) costs one operation
+// (and one OperationTimeout) during an outage, and a read after the short
+// repeat window asks the server again.
+func TestFailedReadIsNotAskedTwice(t *testing.T) {
+	st := &downStore{memStore: newMemStore()}
+	st.put("f.txt", []byte("hello"))
+	clock := newFakeClock()
+	opt := DefaultOptions()
+	opt.Clock = clock.Now
+	mnt := testMount(t, st, "", opt, true)
+	f, err := os.Open(filepath.Join(mnt, "f.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st.down.Store(true)
+	buf := make([]byte, 100)
+	if _, err := f.ReadAt(buf, 0); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("read during the outage: %v, want EIO", err)
+	}
+	if n := st.gets.Load(); n != 1 {
+		t.Errorf("one failed read(2) sent %d GETs, want 1", n)
+	}
+	clock.Advance(repeatWindow)
+	st.down.Store(false)
+	if n, err := f.ReadAt(buf, 0); n != 5 || string(buf[:n]) != "hello" {
+		t.Errorf("read after the outage: %q, %v", buf[:n], err)
+	}
+}
