@@ -48,7 +48,7 @@ func NewRoot(store Store, prefix string, opt Options) (gofs.InodeEmbedder, error
 
 // GoFuseOptions returns the go-fuse options for a mount with these
 // options: kernel caches for MetadataTTL, a read-only mount ("ro"), 1 MiB
-// reads and read-ahead, and the mounting user as owner.
+// reads and read-ahead (see RaiseReadAhead), and the mounting user as owner.
 func GoFuseOptions(opt Options, fsName string, allowOther bool) *gofs.Options {
 	ttl := opt.MetadataTTL
 	mo := fuse.MountOptions{
@@ -58,6 +58,9 @@ func GoFuseOptions(opt Options, fsName string, allowOther bool) *gofs.Options {
 		MaxWrite:     1 << 20,
 		MaxReadAhead: 1 << 20,
 		AllowOther:   allowOther,
+		// Replies come from memory: splicing them through a pipe only adds
+		// copies (and fails, logging each time, for 1 MiB replies).
+		DisableSplice: true,
 	}
 	if allowOther {
 		// Let the kernel enforce the modes for other users.

@@ -70,6 +70,9 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer
 	if err != nil {
 		return fmt.Errorf("cannot mount at %s: %w", dir, err)
 	}
+	if err := fs.RaiseReadAhead(dir, 1<<20); err != nil {
+		logger.Debug("kernel read-ahead not raised; reads arrive in smaller requests", "err", err)
+	}
 	fmt.Fprintf(stdout, "b2mount: %s mounted read-only at %s (credentials from %s); Ctrl-C unmounts\n",
 		c.bucket+suffix(":", c.prefix), dir, c.sources["credentials"])
 
