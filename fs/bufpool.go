@@ -2,62 +2,107 @@ package fs
 
 import "sync"
 
-// minBufClass is the smallest buffer handed out; smaller requests round up.
-const minBufClass = 64 << 10
+// blockSize is the unit of the read-ahead budget: a part's buffer is a
+// list of blocks, so buffers of every part size come from one pool and
+// are reused as they are, never freed and allocated again.
+const blockSize = 1 << 20
 
-// bufPool is the memory budget shared by every open file: it hands out
-// buffers in power-of-two size classes and never holds more than limit
-// bytes, in use and free together. Freed buffers are kept for reuse, so a
-// steady stream of reads allocates nothing and the garbage collector has
-// nothing to chase.
+// bufPool is the memory budget shared by every open file of a mount. It
+// hands out blocks and never holds more than limit bytes of them, in use
+// and free together. Blocks are mapped outside the Go heap where the OS
+// allows (bufpool_unix.go), so buffered bytes never make the garbage
+// collector let the heap grow: the process's memory is the budget plus a
+// small heap. Freed blocks are kept for reuse.
 type bufPool struct {
-	mu    sync.Mutex       // guards the fields below
-	limit int64            // bytes, constant
-	held  int64            // bytes allocated: in use plus free
-	free  map[int][][]byte // size class -> buffers not in use
+	mu      sync.Mutex // guards the fields below
+	limit   int        // blocks, constant
+	made    int        // blocks allocated: in use plus free
+	free    [][]byte   // blocks not in use
+	peak    int        // most blocks in use at once
+	streams int        // prefetchers holding blocks, for fair shares
+
+	fetching, peakFetching int // part fetches in flight, and the most at once
 }
 
 func newBufPool(limit int64) *bufPool {
-	return &bufPool{limit: limit, free: make(map[int][][]byte)}
+	return &bufPool{limit: int(limit / blockSize)}
 }
 
-func sizeClass(n int64) int {
-	c := minBufClass
-	for int64(c) < n {
-		c <<= 1
-	}
-	return c
-}
+// blocksFor is how many blocks hold n bytes.
+func blocksFor(n int64) int { return int((n + blockSize - 1) / blockSize) }
 
-// get returns a buffer of length n, or false when the budget is spent.
-func (p *bufPool) get(n int64) ([]byte, bool) {
-	c := sizeClass(n)
+// get returns blocks holding n bytes, or false when the budget cannot
+// spare them all.
+func (p *bufPool) get(n int64) ([][]byte, bool) {
+	k := blocksFor(n)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if l := p.free[c]; len(l) > 0 {
-		b := l[len(l)-1]
-		p.free[c] = l[:len(l)-1]
-		return b[:n], true
-	}
-	// Make room by forgetting free buffers of other classes.
-	for class, l := range p.free {
-		for len(l) > 0 && p.held+int64(c) > p.limit {
-			l = l[:len(l)-1]
-			p.held -= int64(class)
-		}
-		p.free[class] = l
-	}
-	if p.held+int64(c) > p.limit {
+	inUse := p.made - len(p.free)
+	if inUse+k > p.limit {
 		return nil, false
 	}
-	p.held += int64(c)
-	return make([]byte, n, c), true
+	out := make([][]byte, 0, k)
+	for len(out) < k && len(p.free) > 0 {
+		out = append(out, p.free[len(p.free)-1])
+		p.free = p.free[:len(p.free)-1]
+	}
+	for len(out) < k {
+		out = append(out, allocBlock())
+		p.made++
+	}
+	p.peak = max(p.peak, inUse+k)
+	return out, true
 }
 
-// put returns a buffer obtained from get.
-func (p *bufPool) put(b []byte) {
+// put returns blocks obtained from get.
+func (p *bufPool) put(blocks [][]byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c := cap(b)
-	p.free[c] = append(p.free[c], b[:c])
+	p.free = append(p.free, blocks...)
+}
+
+// share is the bytes one stream may hold beyond what its current read
+// needs: an equal part of the budget for every stream holding blocks.
+func (p *bufPool) share() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return int64(p.limit) * blockSize / int64(max(1, p.streams))
+}
+
+// addStream counts a prefetcher that starts (+1) or stops (-1) holding blocks.
+func (p *bufPool) addStream(d int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.streams += d
+}
+
+// fetchStarted and fetchDone count part fetches in flight.
+func (p *bufPool) fetchStarted() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fetching++
+	p.peakFetching = max(p.peakFetching, p.fetching)
+}
+
+func (p *bufPool) fetchDone() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fetching--
+}
+
+// poolStats is a snapshot of a bufPool, for tests and logs.
+type poolStats struct {
+	limit, peak, inUse int64 // bytes
+	peakFetching       int
+}
+
+func (p *bufPool) stats() poolStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return poolStats{
+		limit:        int64(p.limit) * blockSize,
+		peak:         int64(p.peak) * blockSize,
+		inUse:        int64(p.made-len(p.free)) * blockSize,
+		peakFetching: p.peakFetching,
+	}
 }

@@ -32,7 +32,9 @@
 // is listed again, so the kernel page cache (kept across opens) never serves
 // old bytes for the new version. Sequential reads prefetch a window that
 // starts at 1 MiB and doubles up to MaxWindow in parallel parts; a read
-// that jumps elsewhere fetches only what was asked.
+// that jumps elsewhere fetches only what was asked. Prefetched bytes live
+// in one budget per mount (MemoryBudget); the kernel copies them into its
+// page cache, where later opens find them.
 //
 // # Read-only
 //

@@ -35,10 +35,14 @@ type ReadAheadOptions struct {
 	// MaxWindow caps the window, which doubles while reads stay sequential.
 	// Default 64 MiB.
 	MaxWindow int64
-	// PartSize is the size of one ranged GET of the window; parts are
-	// fetched in parallel. Default 8 MiB.
+	// PartSize caps one ranged GET of the window; parts are fetched in
+	// parallel, each on its own connection. A window is split into at
+	// least 16 parts of whole MiB (1 MiB while it is small), so a full
+	// default window of 64 MiB is fetched as 16 GETs of 4 MiB. Default 8 MiB.
 	PartSize int64
-	// MemoryBudget bounds the bytes buffered by all open files together.
+	// MemoryBudget bounds the bytes buffered by all open files together,
+	// in blocks of 1 MiB mapped outside the Go heap. Each sequential reader
+	// may hold an equal share of it beyond what its current read needs.
 	// When it is used up, prefetching pauses and reads go straight to the
 	// server. Default 64 MiB.
 	MemoryBudget int64

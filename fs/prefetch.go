@@ -18,14 +18,26 @@ const fillChunk = 256 << 10
 // reads.
 const keepBehind = 1 << 20
 
+// nearWindow is how far from the window a read may land and still be taken
+// for a straggler of the sequential stream (served alone, the window kept)
+// rather than a seek elsewhere (which drops the window).
+const nearWindow = 8 << 20
+
+// minParts is how many parts a window is split into, at least, once it is
+// large enough: each part is one GET on its own connection, and one
+// connection to a distant server carries far less than the link. Parts are
+// at least one block and at most PartSize.
+const minParts = 16
+
 // prefetcher serves one open file's reads (in the style of rclone's chunked
 // reader and mountpoint-s3's prefetcher). While reads stay sequential it
 // keeps a window of parts ahead of the reader, each a ranged GET pinned to
 // the file's ETag and fetched in parallel; the window starts at
-// InitialWindow and doubles up to MaxWindow. A read that lands outside the
+// InitialWindow and doubles up to MaxWindow. A read that lands far from the
 // window drops it and fetches only the bytes asked for; if the next read
-// follows on, a new window starts there. When the shared memory budget is
-// spent, reads go straight to the server without buffering.
+// follows on, a new window starts there. Each stream may hold an equal
+// share of the mount's memory budget; when the budget is spent, reads go
+// straight to the server without buffering.
 //
 // Safe for concurrent use: the kernel sends reads of one handle in parallel.
 type prefetcher struct {
@@ -36,10 +48,12 @@ type prefetcher struct {
 	ctx   context.Context // lives as long as the handle; parent of every part fetch
 	stop  context.CancelFunc
 
-	mu      sync.Mutex // guards the fields below
-	parts   []*part    // the window: contiguous, ascending offsets
-	window  int64      // current window size; 0 while reads are random
-	lastEnd int64      // end of the furthest read so far; -1 before the first
+	mu        sync.Mutex // guards the fields below; never held across network I/O
+	parts     []*part    // the window: contiguous, ascending offsets
+	window    int64      // current window size; 0 while reads are random
+	lastEnd   int64      // end of the furthest read so far; -1 before the first
+	held      int64      // bytes of blocks the window holds
+	streaming bool       // counted in pool.streams (the window holds blocks)
 }
 
 func newPrefetcher(store Store, obj s3backend.Object, opt ReadAheadOptions, pool *bufPool) *prefetcher {
@@ -79,7 +93,7 @@ func (r *prefetcher) ReadAt(ctx context.Context, dest []byte, off int64) (int, e
 			r.reset()
 			return 0, fmt.Errorf("read %q at %d: %w", r.obj.Key, lo, err)
 		}
-		copy(dest[lo-off:hi-off], p.buf[lo-p.off:hi-p.off])
+		p.copyTo(dest[lo-off:hi-off], lo-p.off)
 	}
 	return len(dest), nil
 }
@@ -88,20 +102,29 @@ func (r *prefetcher) ReadAt(ctx context.Context, dest []byte, off int64) (int, e
 // parts that cover it, each with a reference the caller releases, or nil
 // when the read should go straight to the server.
 func (r *prefetcher) planLocked(off, end int64) []*part {
-	sequential := off == r.lastEnd || (off == 0 && r.lastEnd < 0)
-	inWindow := len(r.parts) > 0 && off >= r.parts[0].off && off <= r.windowEndLocked()
-	if !inWindow {
+	hasWindow := len(r.parts) > 0
+	first, last := int64(0), r.windowEndLocked()
+	if hasWindow {
+		first = r.parts[0].off
+	}
+	switch {
+	case hasWindow && off >= first && off <= last+r.window:
+		// In the window, or just past it: the kernel reads ahead of the
+		// application and reorders; the gap is fetched too.
+	case hasWindow && off >= first-nearWindow && off <= last+nearWindow:
+		// A straggler near the window: serve it alone, keep the window.
+		return nil
+	case !hasWindow && (off == r.lastEnd || (off == 0 && r.lastEnd < 0)):
+		// Sequential again (or the first read, at 0): start a window.
+		r.window = r.opt.InitialWindow
+	default:
+		// A seek elsewhere: forget the window, read only what was asked.
 		r.dropLocked(len(r.parts))
 		r.window = 0
-		if sequential {
-			r.window = r.opt.InitialWindow
-		}
-	}
-	r.lastEnd = max(r.lastEnd, end)
-	if r.window == 0 {
 		r.lastEnd = end
 		return nil
 	}
+	r.lastEnd = max(r.lastEnd, end)
 	// Forget parts well behind the reader.
 	drop := 0
 	for drop < len(r.parts) && r.parts[drop].off+r.parts[drop].n <= off-keepBehind {
@@ -140,27 +163,47 @@ func (r *prefetcher) windowEndLocked() int64 {
 	return last.off + last.n
 }
 
+// partSizeLocked is the size of the next part: the window split in
+// minParts, in whole blocks, within [blockSize, PartSize].
+func (r *prefetcher) partSizeLocked() int64 {
+	return min(r.opt.PartSize, max(blockSize, (r.window/minParts)&^(blockSize-1)))
+}
+
 // extendLocked schedules parts so that the window reaches past the read,
-// doubling the window whenever less than half of it is left ahead.
+// doubling the window whenever less than half of it is left ahead. Parts
+// the read itself needs are taken while the budget lasts; parts beyond it
+// only within the stream's share.
 func (r *prefetcher) extendLocked(off, end int64) {
 	next := r.windowEndLocked()
-	if len(r.parts) == 0 {
+	switch {
+	case len(r.parts) == 0:
 		next = off
-	} else if next-end >= r.window/2 {
-		return
-	} else {
+	case next-end < r.window/2:
 		r.window = min(2*r.window, r.opt.MaxWindow)
+	default:
+		return
 	}
 	target := min(r.obj.Size, max(end, off+r.window))
+	share := r.pool.share()
+	size := r.partSizeLocked()
 	for next < target {
-		n := min(r.opt.PartSize, target-next)
-		buf, ok := r.pool.get(n)
+		n := min(size, target-next)
+		if next >= end && r.held+int64(blocksFor(n))*blockSize > share {
+			return
+		}
+		blocks, ok := r.pool.get(n)
 		if !ok {
 			return
 		}
+		if !r.streaming {
+			r.streaming = true
+			r.pool.addStream(1)
+		}
+		r.held += int64(len(blocks)) * blockSize
 		ctx, cancel := context.WithCancel(r.ctx)
-		p := &part{off: next, n: n, buf: buf, cancel: cancel, refs: 2, notify: make(chan struct{})}
+		p := &part{off: next, n: n, blocks: blocks, cancel: cancel, refs: 2, notify: make(chan struct{})}
 		r.parts = append(r.parts, p)
+		r.pool.fetchStarted()
 		go r.fetch(ctx, p)
 		next += n
 	}
@@ -170,9 +213,14 @@ func (r *prefetcher) extendLocked(off, end int64) {
 func (r *prefetcher) dropLocked(n int) {
 	for _, p := range r.parts[:n] {
 		p.cancel()
+		r.held -= int64(len(p.blocks)) * blockSize
 		p.release(r.pool)
 	}
 	r.parts = append(r.parts[:0], r.parts[n:]...)
+	if len(r.parts) == 0 && r.streaming {
+		r.streaming = false
+		r.pool.addStream(-1)
+	}
 }
 
 // reset forgets the window after a failed part, so the next read starts over.
@@ -186,6 +234,7 @@ func (r *prefetcher) reset() {
 
 // fetch fills one part. It owns one reference to p.
 func (r *prefetcher) fetch(ctx context.Context, p *part) {
+	defer r.pool.fetchDone()
 	defer p.release(r.pool)
 	rc, err := r.store.OpenRange(ctx, r.obj.Key, r.obj.ETag, p.off, p.n)
 	if err != nil {
@@ -195,7 +244,10 @@ func (r *prefetcher) fetch(ctx context.Context, p *part) {
 	defer rc.Close()
 	var filled int64
 	for filled < p.n {
-		k, err := rc.Read(p.buf[filled:min(filled+fillChunk, p.n)])
+		b := p.blocks[filled/blockSize]
+		lo := filled % blockSize
+		hi := min(lo+fillChunk, int64(len(b)), lo+p.n-filled)
+		k, err := rc.Read(b[lo:hi])
 		filled += int64(k)
 		p.advance(filled)
 		if err == io.EOF && filled < p.n {
@@ -230,17 +282,26 @@ func (r *prefetcher) Close() {
 	r.dropLocked(len(r.parts))
 }
 
-// part is one ranged GET of the window and the buffer it fills.
+// part is one ranged GET of the window and the blocks it fills.
 type part struct {
 	off, n int64
-	buf    []byte
+	blocks [][]byte // n bytes, block after block
 	cancel context.CancelFunc
 
 	mu     sync.Mutex    // guards the fields below
 	filled int64         // bytes of buf that hold data
 	err    error         // why the fetch failed, if it did
 	notify chan struct{} // closed and replaced whenever filled or err change
-	refs   int           // holders of buf: the window, the fetch, each reader
+	refs   int           // holders of blocks: the window, the fetch, each reader
+}
+
+// copyTo copies the part's bytes from offset from (within the part) into dest.
+func (p *part) copyTo(dest []byte, from int64) {
+	for len(dest) > 0 {
+		k := copy(dest, p.blocks[from/blockSize][from%blockSize:])
+		dest = dest[k:]
+		from += int64(k)
+	}
 }
 
 func (p *part) acquire() {
@@ -256,7 +317,7 @@ func (p *part) release(pool *bufPool) {
 	last := p.refs == 0
 	p.mu.Unlock()
 	if last {
-		pool.put(p.buf)
+		pool.put(p.blocks)
 	}
 }
 

@@ -2,14 +2,24 @@ package fs
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+
+	"github.com/b2mount/b2mount/internal/testenv"
+	"github.com/b2mount/b2mount/s3backend"
+	"github.com/b2mount/b2mount/s3server"
 )
 
 func pattern(n int, seed uint64) []byte {
@@ -21,27 +31,62 @@ func pattern(n int, seed uint64) []byte {
 	return b
 }
 
-func TestSequentialReadStreamsInGrowingParts(t *testing.T) {
+// mountWithFS mounts store like testMount (kernel caches on, read-ahead
+// raised when allowed) and also returns the mount's shared state, so tests
+// can look at the memory budget.
+func mountWithFS(t *testing.T, store Store, opt Options) (string, *fileSystem) {
+	t.Helper()
+	testenv.RequireFUSE(t)
+	root, err := NewRoot(store, "", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	server, err := gofs.Mount(dir, root, GoFuseOptions(opt, "b2mount-test", false))
+	if err != nil {
+		t.Fatalf("mount: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := server.Unmount(); err != nil {
+			t.Errorf("unmount %s: %v", dir, err)
+		}
+	})
+	_ = RaiseReadAhead(dir, 1<<20) // root only; the tests hold either way
+	return dir, root.(*dirNode).fsys
+}
+
+func TestSequentialReadFetchesEachByteOnceInParallelParts(t *testing.T) {
 	st := newMemStore()
 	data := pattern(40<<20, 1)
 	st.put("big.bin", data)
-	mnt := testMount(t, st, "", DefaultOptions(), true)
+	opt := DefaultOptions()
+	mnt, fsys := mountWithFS(t, st, opt)
 	names(t, mnt)
 	st.resetCounts()
 	got, err := os.ReadFile(filepath.Join(mnt, "big.bin"))
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("read %d bytes, err %v; content equal: %v", len(got), err, bytes.Equal(got, data))
 	}
-	// Window 1, 2, 4, ... MiB in parts of at most 8 MiB: a handful of GETs,
-	// each byte fetched once.
-	if g := st.count("GET"); g < 4 || g > 12 {
-		t.Errorf("%d GETs for a 40 MiB sequential read (%v), want 4..12", g, st.getsLog())
+	// Window 1, 2, 4, ... MiB, split in parts of 1 MiB up to PartSize:
+	// each byte fetched once, in a few dozen GETs, none larger than a part.
+	gets := st.getsLog()
+	if g := len(gets); g < len(data)/int(opt.ReadAhead.PartSize) || g > 48 {
+		t.Errorf("%d GETs for a 40 MiB sequential read (%v), want %d..48", g, gets, len(data)/int(opt.ReadAhead.PartSize))
+	}
+	for _, g := range gets {
+		var off, n int64
+		if _, err := fmt.Sscanf(g, "%d+%d", &off, &n); err != nil || n > opt.ReadAhead.PartSize {
+			t.Errorf("GET %s is larger than a part (%d)", g, opt.ReadAhead.PartSize)
+		}
 	}
 	if st.bytesFetched() != int64(len(data)) {
 		t.Errorf("fetched %d bytes for a %d-byte file", st.bytesFetched(), len(data))
 	}
 	if st.count("HEAD") != 0 || st.count("LIST") != 0 {
 		t.Errorf("reading a listed file sent %v", st.countsMap())
+	}
+	if s := fsys.pool.stats(); s.peak > s.limit || s.peak == 0 {
+		t.Errorf("buffers peaked at %d bytes, budget %d", s.peak, s.limit)
 	}
 	// The kernel keeps the pages: a second read costs nothing.
 	st.resetCounts()
@@ -50,6 +95,242 @@ func TestSequentialReadStreamsInGrowingParts(t *testing.T) {
 	}
 	if st.count("GET") != 0 {
 		t.Errorf("second read sent %d GETs, want 0 (page cache kept)", st.count("GET"))
+	}
+}
+
+func TestPhotoOpenedTwiceCostsOneGET(t *testing.T) {
+	st := newMemStore()
+	photo := pattern(243506, 9)
+	st.put("photos/beach.jpg", photo)
+	mnt, _ := mountWithFS(t, st, DefaultOptions())
+	if _, err := os.ReadDir(filepath.Join(mnt, "photos")); err != nil {
+		t.Fatal(err)
+	}
+	st.resetCounts()
+	for i := range 2 {
+		got, err := os.ReadFile(filepath.Join(mnt, "photos/beach.jpg"))
+		if err != nil || !bytes.Equal(got, photo) {
+			t.Fatalf("read %d: %d bytes, %v", i+1, len(got), err)
+		}
+	}
+	if c := st.countsMap(); c["GET"] != 1 || len(c) != 1 {
+		t.Errorf("listing, then reading a photo twice sent %v (%v), want exactly 1 GET", c, st.getsLog())
+	}
+}
+
+func TestBudgetHoldsWithManyReadersAtOnce(t *testing.T) {
+	st := newMemStore()
+	const files = 8
+	var want [files][]byte
+	for i := range files {
+		want[i] = pattern(16<<20, uint64(20+i))
+		st.put(fmt.Sprintf("f%d", i), want[i])
+	}
+	opt := DefaultOptions()
+	opt.ReadAhead.MemoryBudget = 16 << 20
+	mnt, fsys := mountWithFS(t, st, opt)
+	names(t, mnt)
+	st.resetCounts()
+	var wg sync.WaitGroup
+	for i := range files {
+		wg.Go(func() {
+			got, err := os.ReadFile(filepath.Join(mnt, fmt.Sprintf("f%d", i)))
+			if err != nil || !bytes.Equal(got, want[i]) {
+				t.Errorf("f%d: %d bytes, %v", i, len(got), err)
+			}
+		})
+	}
+	wg.Wait()
+	s := fsys.pool.stats()
+	t.Logf("8 readers: buffers peaked at %d MiB of %d, %d GETs", s.peak>>20, s.limit>>20, st.count("GET"))
+	if s.peak > s.limit {
+		t.Errorf("buffers peaked at %d bytes, over the %d budget", s.peak, s.limit)
+	}
+	if s.inUse != 0 {
+		t.Errorf("%d bytes of buffers still in use after every file was closed", s.inUse)
+	}
+	if st.bytesFetched() != files*16<<20 {
+		t.Errorf("fetched %d bytes for %d bytes of files: some bytes twice", st.bytesFetched(), files*16<<20)
+	}
+}
+
+// gatedStore holds back the bodies of GETs at or after gate until open is
+// closed.
+type gatedStore struct {
+	*memStore
+	gate int64
+	open chan struct{}
+}
+
+func (g *gatedStore) OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
+	rc, err := g.memStore.OpenRange(ctx, key, etag, off, n)
+	if err != nil || off < g.gate {
+		return rc, err
+	}
+	select {
+	case <-g.open:
+		return rc, nil
+	case <-ctx.Done():
+		rc.Close()
+		return nil, ctx.Err()
+	}
+}
+
+func TestFullWindowKeepsManyPartsInFlight(t *testing.T) {
+	st := &gatedStore{memStore: newMemStore(), gate: 64 << 20, open: make(chan struct{})}
+	data := pattern(136<<20, 11)
+	st.put("big.bin", data)
+	opt := DefaultOptions().ReadAhead
+	pool := newBufPool(opt.MemoryBudget)
+	obj, err := st.Stat(context.Background(), "big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newPrefetcher(st, obj, opt, pool)
+	defer r.Close()
+	buf := make([]byte, 128<<10)
+	off := int64(0)
+	read := func(until int64) {
+		t.Helper()
+		for ; off < until; off += int64(len(buf)) {
+			n, err := r.ReadAt(context.Background(), buf, off)
+			if err != nil || !bytes.Equal(buf[:n], data[off:off+int64(n)]) {
+				t.Fatalf("read at %d: %d bytes, %v", off, n, err)
+			}
+		}
+	}
+	// Up to the gate every part arrives; the window ahead of the reader
+	// is then all scheduled and held back at the gate, in flight at once.
+	read(st.gate)
+	s := pool.stats()
+	t.Logf("at %d MiB: %d part fetches in flight, %d MiB of %d held", off>>20, s.peakFetching, s.inUse>>20, s.limit>>20)
+	if s.peakFetching < 12 {
+		t.Errorf("at most %d parts in flight with a full window, want >= 12 (one connection each)", s.peakFetching)
+	}
+	if s.peak > s.limit {
+		t.Errorf("buffers peaked at %d bytes, over the %d budget", s.peak, s.limit)
+	}
+	close(st.open)
+	read(int64(len(data)))
+	if st.bytesFetched() != int64(len(data)) {
+		t.Errorf("fetched %d bytes for a %d-byte file", st.bytesFetched(), len(data))
+	}
+}
+
+func TestFarSeekDropsTheWindowAndReadsOnlyWhatWasAsked(t *testing.T) {
+	st := newMemStore()
+	data := pattern(64<<20, 12)
+	st.put("big.bin", data)
+	obj, _ := st.Stat(context.Background(), "big.bin")
+	pool := newBufPool(DefaultOptions().ReadAhead.MemoryBudget)
+	r := newPrefetcher(st, obj, DefaultOptions().ReadAhead, pool)
+	defer r.Close()
+	buf := make([]byte, 128<<10)
+	for off := int64(0); off < 8<<20; off += int64(len(buf)) {
+		if _, err := r.ReadAt(context.Background(), buf, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.resetCounts()
+	const far = 48 << 20
+	if n, err := r.ReadAt(context.Background(), buf, far); err != nil || !bytes.Equal(buf[:n], data[far:far+n]) {
+		t.Fatalf("far read: %d bytes, %v", n, err)
+	}
+	if g := st.getsLog(); len(g) != 1 || g[0] != fmt.Sprintf("%d+%d", far, len(buf)) {
+		t.Errorf("a far seek fetched %v, want exactly the %d bytes asked", g, len(buf))
+	}
+	if s := pool.stats(); s.inUse != 0 {
+		// Fetches of the dropped window end on their own; give them a moment.
+		deadline := time.Now().Add(5 * time.Second)
+		for pool.stats().inUse != 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if s := pool.stats(); s.inUse != 0 {
+			t.Errorf("the dropped window still holds %d bytes", s.inUse)
+		}
+	}
+	// Reading on from there starts a new window at the new place.
+	st.resetCounts()
+	if _, err := r.ReadAt(context.Background(), buf, far+int64(len(buf))); err != nil {
+		t.Fatal(err)
+	}
+	if g := st.getsLog(); len(g) != 1 || g[0] != fmt.Sprintf("%d+%d", far+len(buf), 1<<20) {
+		t.Errorf("reading on after the seek fetched %v, want one 1 MiB part", g)
+	}
+}
+
+func TestCutPartResumesAtItsOffsetWithTheSameETag(t *testing.T) {
+	srv, err := s3server.StartEmbedded(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	data := pattern(24<<20, 13)
+	if err := srv.CreateBucket("bkt"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.PutObject("bkt", "f.bin", data); err != nil {
+		t.Fatal(err)
+	}
+	client, err := s3backend.New(context.Background(), s3backend.Config{
+		Endpoint: srv.URL, Region: srv.Region, Bucket: "bkt", KeyID: srv.KeyID, SecretKey: srv.SecretKey,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mnt, _ := mountWithFS(t, client, DefaultOptions())
+	names(t, mnt)
+	// The first part's body breaks off after 300,000 bytes.
+	const cutAt = 300000
+	if err := srv.Proxy.SetFaults(s3server.Faults{CutFirstN: 1, CutAfterBytes: cutAt}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Proxy.ResetCounts()
+	got, err := os.ReadFile(filepath.Join(mnt, "f.bin"))
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read through a cut: %d bytes, %v; equal: %v", len(got), err, bytes.Equal(got, data))
+	}
+	reqs := srv.Proxy.Requests()
+	var cut *s3server.Request
+	for i := range reqs {
+		if reqs[i].Fault == "cut" {
+			cut = &reqs[i]
+		}
+	}
+	if cut == nil || cut.Range != "bytes=0-1048575" || cut.IfMatch == "" {
+		t.Fatalf("no cut first part of [0, 1 MiB) with If-Match among %+v", reqs)
+	}
+	resumed := false
+	for _, r := range reqs {
+		if r.Op == s3server.OpGet && r.Range == fmt.Sprintf("bytes=%d-1048575", cutAt) {
+			resumed = true
+			if r.IfMatch != cut.IfMatch {
+				t.Errorf("resumed with If-Match %q, the cut GET had %q", r.IfMatch, cut.IfMatch)
+			}
+		}
+	}
+	if !resumed {
+		for _, r := range reqs {
+			t.Logf("%s %s if-match=%s fault=%s", r.Op, r.Range, r.IfMatch, r.Fault)
+		}
+		t.Errorf("the cut part was not resumed at offset %d", cutAt)
+	}
+}
+
+func TestKernelReadAheadRaisedForLargeRequests(t *testing.T) {
+	testenv.Require(t, os.Geteuid() == 0, "raising the kernel read-ahead needs root")
+	st := newMemStore()
+	st.put("f", []byte("x"))
+	mnt, _ := mountWithFS(t, st, DefaultOptions())
+	var s syscall.Stat_t
+	if err := syscall.Stat(mnt, &s); err != nil {
+		t.Fatal(err)
+	}
+	dev := uint64(s.Dev)
+	path := fmt.Sprintf("/sys/class/bdi/%d:%d/read_ahead_kb", (dev>>8)&0xfff|(dev>>32)&^0xfff, dev&0xff|(dev>>12)&^0xff)
+	got, err := os.ReadFile(path)
+	if err != nil || strings.TrimSpace(string(got)) != "1024" {
+		t.Errorf("%s = %q (%v), want 1024", path, got, err)
 	}
 }
 
