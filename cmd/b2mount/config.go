@@ -13,6 +13,7 @@ import (
 	"github.com/joho/godotenv"
 
 	"github.com/b2mount/b2mount/fs"
+	"github.com/b2mount/b2mount/s3backend"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -34,6 +35,7 @@ type config struct {
 	allowOther bool
 	debug      bool
 	timeout    time.Duration
+	opTimeout  time.Duration
 	retries    int
 
 	// sources says where each setting came from, for the log (never values
@@ -106,8 +108,10 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*co
 	dirMode := fl.String("dir-mode", "0555", "permission bits of directories")
 	fl.BoolVar(&c.allowOther, "allow-other", false, "let other users see the mount (needs user_allow_other in /etc/fuse.conf); turns on default_permissions")
 	fl.BoolVar(&c.debug, "debug", false, "log retries, the source of every setting and FUSE errors in detail")
-	fl.DurationVar(&c.timeout, "timeout", 20*time.Second, "bound on one request attempt (and on a stalled read)")
-	fl.IntVar(&c.retries, "retries", 5, "attempts per request before giving up with EIO")
+	fl.DurationVar(&c.timeout, "timeout", s3backend.DefaultRequestTimeout, "bound on one request attempt (and on a stalled read)")
+	fl.DurationVar(&c.opTimeout, "operation-timeout", s3backend.DefaultOperationTimeout,
+		"bound on a request with all its retries: past it, the file operation fails with EIO")
+	fl.IntVar(&c.retries, "retries", s3backend.DefaultMaxAttempts, "attempts per request before giving up with EIO")
 	fl.Int64Var(&c.fs.ReadAhead.MemoryBudget, "memory-limit", c.fs.ReadAhead.MemoryBudget>>20, "MiB of read-ahead buffers for all open files")
 	fl.Int64Var(&c.fs.ReadAhead.MaxWindow, "max-readahead", c.fs.ReadAhead.MaxWindow>>20, "MiB a sequential reader may prefetch")
 	fl.Int64Var(&c.fs.ReadAhead.PartSize, "part-size", c.fs.ReadAhead.PartSize>>20, "MiB per ranged GET of a prefetch")
@@ -149,6 +153,9 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*co
 	}
 	if c.fs.DirMode, err = parseMode("--dir-mode", *dirMode); err != nil {
 		return nil, err
+	}
+	if c.timeout <= 0 || c.opTimeout <= 0 {
+		return nil, usageError("--timeout and --operation-timeout must be positive")
 	}
 	if c.retries < 1 {
 		return nil, usageError("--retries must be at least 1")

@@ -95,17 +95,25 @@ func TestPrecedenceFlagsThenEnvironmentThenEnvFile(t *testing.T) {
 
 func TestFlagsAndTheirErrors(t *testing.T) {
 	c, err := parseArgs([]string{"--endpoint", "e", "--metadata-ttl", "5s", "--uid", "7", "--gid", "8",
-		"--file-mode", "0440", "--dir-mode", "0550", "--allow-other", "--debug", "b", "/m"}, env(nil), io.Discard)
+		"--file-mode", "0440", "--dir-mode", "0550", "--allow-other", "--debug",
+		"--timeout", "3s", "--operation-timeout", "7s", "--retries", "9", "b", "/m"}, env(nil), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.fs.MetadataTTL != 5*time.Second || c.fs.UID != 7 || c.fs.GID != 8 || c.fs.FileMode != 0o440 ||
-		c.fs.DirMode != 0o550 || !c.allowOther || !c.debug {
+		c.fs.DirMode != 0o550 || !c.allowOther || !c.debug ||
+		c.timeout != 3*time.Second || c.opTimeout != 7*time.Second || c.retries != 9 {
 		t.Errorf("flags not applied: %+v", c)
+	}
+	if c, err := parseArgs([]string{"--endpoint", "e", "b", "/m"}, env(nil), io.Discard); err != nil ||
+		c.opTimeout != 30*time.Second || c.timeout != 20*time.Second || c.retries != 5 {
+		t.Errorf("defaults: timeout %v, operation timeout %v, retries %d, %v; want 20s, 30s, 5", c.timeout, c.opTimeout, c.retries, err)
 	}
 	for _, args := range [][]string{
 		{"--endpoint", "e", "onlybucket"},
 		{"--endpoint", "e", "--file-mode", "999", "b", "/m"},
+		{"--endpoint", "e", "--operation-timeout", "0s", "b", "/m"},
+		{"--endpoint", "e", "--timeout", "-1s", "b", "/m"},
 		{"--endpoint", "e", ":prefix", "/m"},
 		{"b", "/m"}, // no endpoint anywhere
 		{"--demo"},

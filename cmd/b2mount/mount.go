@@ -51,6 +51,7 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer
 		MaxAttempts:      c.retries,
 		RequestTimeout:   c.timeout,
 		ReadIdleTimeout:  c.timeout,
+		OperationTimeout: c.opTimeout,
 		Logger:           logger,
 	})
 	if err != nil {
