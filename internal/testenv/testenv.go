@@ -47,6 +47,19 @@ func RequireFUSE(t testing.TB) {
 // test ends. A missing versitygw skips the test, or fails it in CI.
 func StartServer(t testing.TB, kind string) *s3server.Server {
 	t.Helper()
+	return startServer(t, kind)
+}
+
+// StartVersityWithUsers starts versitygw like StartServer, with its
+// internal IAM service on (s3server.WithIAM), so that the test can add keys
+// other than the root's with Server.CreateUser.
+func StartVersityWithUsers(t testing.TB) *s3server.Server {
+	t.Helper()
+	return startServer(t, s3server.KindVersity, s3server.WithIAM())
+}
+
+func startServer(t testing.TB, kind string, opts ...s3server.VersityOption) *s3server.Server {
+	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	var srv *s3server.Server
 	var err error
@@ -56,7 +69,7 @@ func StartServer(t testing.TB, kind string) *s3server.Server {
 	case s3server.KindVersity:
 		bin, ferr := s3server.FindVersity()
 		Require(t, ferr == nil, "versitygw is not installed (go install github.com/versity/versitygw/cmd/versitygw@v1.8.0)")
-		srv, err = s3server.StartVersity(context.Background(), bin, filepath.Join(t.TempDir(), "data"), logger)
+		srv, err = s3server.StartVersity(context.Background(), bin, filepath.Join(t.TempDir(), "data"), logger, opts...)
 	default:
 		t.Fatalf("unknown server kind %q", kind)
 	}
