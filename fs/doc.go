@@ -36,6 +36,20 @@
 // in one budget per mount (MemoryBudget); the kernel copies them into its
 // page cache, where later opens find them.
 //
+// # Errors and time bounds
+//
+// Only a definite "no such key" is ENOENT. Throttling, server errors, an
+// unreachable or silent server, exhausted retries and a replaced object
+// are EIO; a key that may not read is EACCES. EINTR only answers a call
+// the kernel interrupted. Failures are never remembered as misses: a lookup
+// or listing that failed is asked again by the next call, and only real
+// misses are cached (for MetadataTTL). Every request a call needs (a
+// listing page, a lookup's HEAD and LIST, a GET until it delivers a byte)
+// is retried with backoff within the Store's own deadline (s3backend's
+// OperationTimeout), so a call fails after at most that long even if the
+// server stops answering mid-request; the kernel's immediate repeat of a
+// failed read is answered from the failure instead of waiting again.
+//
 // # Read-only
 //
 // The mount is read-only: the kernel mount carries "ro", and every write
