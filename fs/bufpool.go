@@ -22,10 +22,12 @@ type bufPool struct {
 	streams int        // prefetchers holding blocks, for fair shares
 
 	fetching, peakFetching int // part fetches in flight, and the most at once
+
+	link *linkMeter // how far the server is, shared by every stream
 }
 
 func newBufPool(limit int64) *bufPool {
-	return &bufPool{limit: int(limit / blockSize)}
+	return &bufPool{limit: int(limit / blockSize), link: &linkMeter{}}
 }
 
 // blocksFor is how many blocks hold n bytes.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/b2mount/b2mount/s3backend"
 )
@@ -26,7 +27,8 @@ const nearWindow = 8 << 20
 // minParts is how many parts a window is split into, at least, once it is
 // large enough: each part is one GET on its own connection, and one
 // connection to a distant server carries far less than the link. Parts are
-// at least one block and at most PartSize.
+// at least one block and at most PartSize; over a slow link (linkMeter)
+// there are twice as many.
 const minParts = 16
 
 // prefetcher serves one open file's reads (in the style of rclone's chunked
@@ -164,13 +166,16 @@ func (r *prefetcher) windowEndLocked() int64 {
 }
 
 // partSizeLocked is the size of the next part: the window split in
-// minParts, in whole blocks, within [blockSize, PartSize].
+// minParts (twice as many over a slow link), in whole blocks, within
+// [blockSize, PartSize].
 func (r *prefetcher) partSizeLocked() int64 {
-	return min(r.opt.PartSize, max(blockSize, (r.window/minParts)&^(blockSize-1)))
+	parts := r.pool.link.partsPerWindow()
+	return min(r.opt.PartSize, max(blockSize, (r.window/parts)&^(blockSize-1)))
 }
 
 // extendLocked schedules parts so that the window reaches past the read,
-// doubling the window whenever less than half of it is left ahead. Parts
+// doubling the window whenever less than three quarters of it is left
+// ahead (so it grows quickly while the first parts are still arriving). Parts
 // the read itself needs are taken while the budget lasts; parts beyond it
 // only within the stream's share.
 func (r *prefetcher) extendLocked(off, end int64) {
@@ -178,7 +183,7 @@ func (r *prefetcher) extendLocked(off, end int64) {
 	switch {
 	case len(r.parts) == 0:
 		next = off
-	case next-end < r.window/2:
+	case next-end < r.window*3/4:
 		r.window = min(2*r.window, r.opt.MaxWindow)
 	default:
 		return
@@ -236,11 +241,13 @@ func (r *prefetcher) reset() {
 func (r *prefetcher) fetch(ctx context.Context, p *part) {
 	defer r.pool.fetchDone()
 	defer p.release(r.pool)
+	start := time.Now()
 	rc, err := r.store.OpenRange(ctx, r.obj.Key, r.obj.ETag, p.off, p.n)
 	if err != nil {
 		p.fail(err)
 		return
 	}
+	r.pool.link.observe(time.Since(start))
 	defer rc.Close()
 	var filled int64
 	for filled < p.n {

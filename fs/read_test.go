@@ -226,7 +226,7 @@ func TestFarSeekDropsTheWindowAndReadsOnlyWhatWasAsked(t *testing.T) {
 	r := newPrefetcher(st, obj, DefaultOptions().ReadAhead, pool)
 	defer r.Close()
 	buf := make([]byte, 128<<10)
-	for off := int64(0); off < 8<<20; off += int64(len(buf)) {
+	for off := int64(0); off < 1<<20; off += int64(len(buf)) {
 		if _, err := r.ReadAt(context.Background(), buf, off); err != nil {
 			t.Fatal(err)
 		}
