@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"path"
+	"sync"
+
+	"github.com/b2mount/b2mount"
+	"github.com/b2mount/b2mount/s3server"
+)
+
+// The bucket's layout.
+const (
+	bucket      = "bench"
+	bigKey      = "big/1gib.bin"
+	parPrefix   = "par/"
+	smallPrefix = "small/"
+	treePrefix  = "tree/"
+	photoPrefix = "photos/"
+	treeDirs    = 20 // tree/dNN/ with treeFiles files each
+	treeFiles   = 50
+)
+
+// photoKeys are the five sample photos, read by the photo workload.
+var photoKeys = []string{"beach.jpg", "bobcat.jpg", "coconuts.jpg", "lake.jpg", "sunset.jpg"}
+
+func parKey(i int) string { return fmt.Sprintf("%sf%d.bin", parPrefix, i) }
+
+// generate fills the bucket: the big file, the parallel files, the
+// folder of small files, a small tree, and the sample bucket (whose root
+// holds the photos) under photos/. Contents are pseudo-random, so nothing
+// compresses.
+func generate(ctx context.Context, srv *s3server.Server, cfg *config) error {
+	if err := srv.CreateBucket(bucket); err != nil {
+		return err
+	}
+	if err := srv.PutObject(bucket, bigKey, noise(cfg.bigSize, 1)); err != nil {
+		return err
+	}
+	for i := range cfg.parFiles {
+		if err := srv.PutObject(bucket, parKey(i), noise(cfg.parSize, uint64(100+i))); err != nil {
+			return err
+		}
+	}
+	var small []string
+	for i := range cfg.smallFiles {
+		small = append(small, fmt.Sprintf("%sfile%05d.txt", smallPrefix, i))
+	}
+	for d := range treeDirs {
+		for f := range treeFiles {
+			small = append(small, fmt.Sprintf("%sd%02d/f%03d.txt", treePrefix, d, f))
+		}
+	}
+	if err := putAll(ctx, srv, small); err != nil {
+		return err
+	}
+	sample := b2mount.SampleBucket()
+	return fs.WalkDir(sample, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := fs.ReadFile(sample, p)
+		if err != nil {
+			return err
+		}
+		return srv.PutObject(bucket, path.Join(photoPrefix, p), data)
+	})
+}
+
+// putAll stores a few bytes under each key, 8 at a time.
+func putAll(ctx context.Context, srv *s3server.Server, keys []string) error {
+	work := make(chan string)
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for k := range work {
+				if err := srv.PutObject(bucket, k, []byte(k+"\n")); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	var err error
+feed:
+	for _, k := range keys {
+		select {
+		case work <- k:
+		case err = <-errs:
+			break feed
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err == nil && len(errs) > 0 {
+		err = <-errs
+	}
+	return err
+}
+
+// noise returns n pseudo-random bytes.
+func noise(n int64, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, seed))
+	b := make([]byte, n)
+	for i := 0; i+8 <= len(b); i += 8 {
+		v := r.Uint64()
+		for j := range 8 {
+			b[i+j] = byte(v >> (8 * j))
+		}
+	}
+	return b
+}

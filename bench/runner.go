@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/b2mount/b2mount/s3backend"
+	"github.com/b2mount/b2mount/s3server"
+)
+
+// directName is the baseline's name in the tables.
+const directName = "direct"
+
+// Workload names, the keys of runResult.errs.
+const (
+	wSeq    = "sequential read"
+	wPar    = "parallel read"
+	wLs     = "ls -l"
+	wTree   = "ls -lR"
+	wPhotos = "photos"
+	wRand4k = "random 4 KiB reads"
+	wRand1m = "random 1 MiB reads"
+)
+
+// runResult is everything one contender gave in one run.
+type runResult struct {
+	seq, par       seqResult
+	ls, tree       listResult
+	photos         photoResult
+	rand4k, rand1m randResult
+	errs           map[string]string // workload -> why it has no result
+}
+
+// errMount marks a contender that could not even mount.
+var errMount = errors.New("cannot mount")
+
+// contender is one row of the tables.
+type contender struct {
+	name  string
+	fresh freshFunc
+	runs  []runResult
+	skip  string // why it has no (more) results
+}
+
+// runProfile runs every workload -runs times for the direct client and
+// every contender over profile p and returns the Markdown tables.
+func runProfile(ctx context.Context, e *env, p profile) (string, error) {
+	endpoint := e.srv.URL
+	if p.shaped {
+		sh, err := s3server.NewShaper(e.srv.URL, p.shape, e.log)
+		if err != nil {
+			return "", err
+		}
+		defer sh.Close()
+		endpoint = sh.URL
+	}
+	client, err := s3backend.New(ctx, s3backend.Config{
+		Endpoint: endpoint, Region: e.srv.Region, Bucket: bucket, KeyID: e.srv.KeyID, SecretKey: e.srv.SecretKey,
+	})
+	if err != nil {
+		return "", err
+	}
+	t := target{endpoint: endpoint, region: e.srv.Region, keyID: e.srv.KeyID, secret: e.srv.SecretKey,
+		work: e.work, b2mount: e.b2mount}
+
+	conts := []*contender{{name: directName, fresh: func(ctx context.Context) (session, error) {
+		return session{fs: directFS{c: client}, stop: func() int64 { return 0 }}, nil
+	}}}
+	for _, name := range e.cfg.contenders {
+		c := &contender{name: name}
+		m := mounters[name]
+		bin, err := m.find(t)
+		if err != nil {
+			c.skip = err.Error()
+		}
+		seq := 0
+		c.fresh = func(ctx context.Context) (session, error) {
+			seq++
+			dir := filepath.Join(e.work, "mnt", fmt.Sprintf("%s-%s-%d", p.name, name, seq))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return session{}, err
+			}
+			mp, err := m.mount(ctx, bin, t, dir)
+			if err != nil {
+				return session{}, fmt.Errorf("%w: %w", errMount, err)
+			}
+			return session{fs: mountFS{dir: dir}, stop: func() int64 {
+				rss, err := mp.peakRSS()
+				if err != nil {
+					e.log.Warn("peak RSS", "contender", name, "err", err)
+				}
+				mp.stop()
+				_ = os.Remove(dir)
+				return rss
+			}}, nil
+		}
+		conts = append(conts, c)
+	}
+
+	// Warm the server's own page cache, so no contender pays for the disk.
+	for _, k := range append([]string{bigKey}, parKeys(e.cfg.parFiles)...) {
+		if _, err := (directFS{c: client}).readWhole(ctx, k); err != nil {
+			return "", fmt.Errorf("warm-up read of %s: %w", k, err)
+		}
+	}
+	loadBefore := loadAvg()
+	for i := range e.cfg.runs {
+		for _, c := range conts {
+			if c.skip != "" {
+				continue
+			}
+			e.log.Info("measuring", "profile", p.name, "run", i+1, "contender", c.name)
+			r, err := measureAll(ctx, e, c)
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			if err != nil {
+				c.skip = "failed: " + describeErr(err)
+				e.log.Warn("contender failed; skipping it from now on", "profile", p.name, "contender", c.name, "err", err)
+				continue
+			}
+			c.runs = append(c.runs, r)
+		}
+	}
+	return renderProfile(p, e.cfg, conts, loadBefore, loadAvg()), nil
+}
+
+// measureAll runs every workload once for c, each bounded by the timeout.
+// A workload that fails is noted in errs (and not tried again in later
+// runs) and the next one runs; only a contender that cannot mount (or an
+// interrupt) ends the run with an error.
+func measureAll(ctx context.Context, e *env, c *contender) (runResult, error) {
+	px := e.srv.Proxy
+	fresh := c.fresh
+	r := runResult{errs: map[string]string{}}
+	var fatal error
+	step := func(what string, fn func(ctx context.Context) error) {
+		if fatal != nil || ctx.Err() != nil {
+			return
+		}
+		for _, prev := range c.runs {
+			if msg := prev.errs[what]; msg != "" {
+				r.errs[what] = msg // it failed in an earlier run: don't wait for it again
+				return
+			}
+		}
+		wctx, cancel := context.WithTimeout(ctx, e.cfg.timeout)
+		defer cancel()
+		err := fn(wctx)
+		switch {
+		case err == nil:
+		case errors.Is(err, errMount):
+			fatal = fmt.Errorf("%s: %w", what, err)
+		case ctx.Err() == nil && wctx.Err() != nil:
+			r.errs[what] = fmt.Sprintf("no result within %v", e.cfg.timeout)
+		default:
+			r.errs[what] = describeErr(err)
+		}
+		if msg, ok := r.errs[what]; ok {
+			e.log.Warn("workload failed", "workload", what, "err", msg)
+		}
+	}
+	step(wSeq, func(ctx context.Context) (err error) {
+		r.seq, err = measureSeq(ctx, px, fresh, []string{bigKey})
+		return err
+	})
+	step(wPar, func(ctx context.Context) (err error) {
+		r.par, err = measureSeq(ctx, px, fresh, parKeys(e.cfg.parFiles))
+		return err
+	})
+	step(wLs, func(ctx context.Context) (err error) {
+		r.ls, err = measureList(ctx, px, fresh, true, smallPrefix)
+		return err
+	})
+	step(wTree, func(ctx context.Context) (err error) {
+		r.tree, err = measureList(ctx, px, fresh, false, treePrefix)
+		return err
+	})
+	step(wPhotos, func(ctx context.Context) (err error) {
+		r.photos, err = measurePhotos(ctx, px, fresh)
+		return err
+	})
+	step(wRand4k, func(ctx context.Context) (err error) {
+		r.rand4k, err = measureRandom(ctx, px, fresh, bigKey, e.cfg.bigSize, 4<<10, e.cfg.duration)
+		return err
+	})
+	step(wRand1m, func(ctx context.Context) (err error) {
+		r.rand1m, err = measureRandom(ctx, px, fresh, bigKey, e.cfg.bigSize, 1<<20, e.cfg.duration)
+		return err
+	})
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	return r, fatal
+}
+
+func parKeys(n int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = parKey(i)
+	}
+	return keys
+}
+
+// loadAvg is the 1-minute load average, to show whether anything else was
+// using the CPUs during a profile.
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
+}
