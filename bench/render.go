@@ -29,7 +29,7 @@ func renderProfile(p profile, cfg *config, conts []*contender, loadBefore, loadA
 	t := newTable("contender", fmt.Sprintf("%d MiB cold MB/s", cfg.bigSize>>20), "× direct", "GET", "fetched/read", "peak RSS MiB",
 		fmt.Sprintf("%d files at once MB/s", cfg.parFiles), "× direct", "peak RSS MiB")
 	for _, c := range conts {
-		t.row(c, wSeq, wPar,
+		t.row(c, wSeq, 5, wPar,
 			med(func(r runResult) float64 { return r.seq.mbs }, "%.0f"),
 			ratio(direct, func(r runResult) float64 { return r.seq.mbs }),
 			count(func(r runResult) int { return r.seq.c.get }),
@@ -48,7 +48,7 @@ func renderProfile(p profile, cfg *config, conts []*contender, loadBefore, loadA
 	t = newTable("contender", fmt.Sprintf("ls -l %d files s", cfg.smallFiles), "× direct", "LIST", "HEAD", "GET",
 		fmt.Sprintf("ls -lR %d dirs s", treeDirs+1), "× direct", "LIST", "HEAD")
 	for _, c := range conts {
-		t.row(c, wLs, wTree,
+		t.row(c, wLs, 5, wTree,
 			med(func(r runResult) float64 { return r.ls.secs }, "%.3f"),
 			ratio(direct, func(r runResult) float64 { return r.ls.secs }),
 			count(func(r runResult) int { return r.ls.c.list }),
@@ -64,7 +64,7 @@ func renderProfile(p profile, cfg *config, conts []*contender, loadBefore, loadA
 
 	t = newTable("contender", "read 5 photos s", "× direct", "GET", "HEAD", "LIST", "other", "read again: requests")
 	for _, c := range conts {
-		t.row(c, wPhotos, wPhotos,
+		t.row(c, wPhotos, 7, wPhotos,
 			med(func(r runResult) float64 { return r.photos.secs }, "%.3f"),
 			ratio(direct, func(r runResult) float64 { return r.photos.secs }),
 			count(func(r runResult) int { return r.photos.first.get }),
@@ -81,7 +81,7 @@ func renderProfile(p profile, cfg *config, conts []*contender, loadBefore, loadA
 
 	t = newTable("contender", "4 KiB IOPS", "MB/s", "GET/read", "fetched/read", "1 MiB IOPS", "MB/s", "GET/read", "fetched/read")
 	for _, c := range conts {
-		t.row(c, wRand4k, wRand1m,
+		t.row(c, wRand4k, 4, wRand1m,
 			med(func(r runResult) float64 { return r.rand4k.iops }, "%.0f"),
 			med(func(r runResult) float64 { return r.rand4k.mbs }, "%.1f"),
 			med(func(r runResult) float64 { return r.rand4k.gets }, "%.2f"),
@@ -107,12 +107,12 @@ type table struct {
 
 func newTable(head ...string) *table { return &table{head: head} }
 
-// row adds c's row; the first half of cells need workload w1, the rest w2.
-func (t *table) row(c *contender, w1, w2 string, cells ...cell) {
+// row adds c's row; the first n1 cells need workload w1, the rest w2.
+func (t *table) row(c *contender, w1 string, n1 int, w2 string, cells ...cell) {
 	row := []string{c.name}
 	for i, fn := range cells {
 		w := w1
-		if i >= len(cells)/2 {
+		if i >= n1 {
 			w = w2
 		}
 		if msg := failure(c, w); msg != "" {
