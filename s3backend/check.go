@@ -7,23 +7,44 @@ import (
 	"net"
 	"net/http"
 	"syscall"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// Check proves with one cheap request (ListObjectsV2, MaxKeys 1, delimiter
-// "/", Prefix prefix; retried like any request on transient failures) that
-// the endpoint answers, the credentials are accepted, the bucket exists and
-// the key may list it. Its error reads as one line a user understands (and
-// never contains the secret), and still wraps the sentinel and the cause for
+// Check proves, before anything is mounted, that the endpoint answers, the
+// credentials are accepted, the bucket exists and the key may list and read
+// it: one ListObjectsV2 (MaxKeys 1, delimiter "/", Prefix prefix) and, when
+// that finds an object, one HEAD of it, since B2 keys can have listFiles
+// without readFiles. Both are retried like any request on transient
+// failures. Its error reads as one line a user understands (and never
+// contains the secret), and still wraps the sentinel and the cause for
 // errors.Is/As. Safe for concurrent use.
 func (c *Client) Check(ctx context.Context, prefix string) error {
-	_, err := c.listPage(ctx, prefix, nil, 1)
+	page, err := c.listPage(ctx, prefix, nil, 1)
 	if err == nil {
-		return nil
+		return c.checkRead(ctx, page.Contents)
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("check bucket %q: %w", c.bucket, err)
 	}
 	return &checkError{msg: c.checkMessage(prefix, err), err: err}
+}
+
+// checkRead HEADs the first listed object, if any, to catch a key that may
+// list but not read. Other failures are left for the reads to report: the
+// listing already proved the endpoint and the key.
+func (c *Client) checkRead(ctx context.Context, objs []types.Object) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	key := aws.ToString(objs[0].Key)
+	_, err := c.Stat(ctx, key)
+	if errors.Is(err, ErrAccessDenied) {
+		return &checkError{err: err, msg: fmt.Sprintf(
+			"the key may list but not read bucket %q (it needs readFiles): HEAD %q was denied", c.bucket, key)}
+	}
+	return nil
 }
 
 // checkError is Check's failure: a friendly message over the real error.

@@ -20,11 +20,31 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("Check: %v", err)
 	}
 	reqs := f.requests()
-	if len(reqs) != 1 || reqs[0].Kind() != "LIST" ||
+	if len(reqs) != 2 || reqs[0].Kind() != "LIST" ||
 		!strings.Contains(reqs[0].Query, "max-keys=1") ||
 		!strings.Contains(reqs[0].Query, "prefix=photos%2F") ||
-		!strings.Contains(reqs[0].Query, "delimiter=%2F") {
-		t.Errorf("Check requests %+v", reqs)
+		!strings.Contains(reqs[0].Query, "delimiter=%2F") ||
+		reqs[1].Kind() != "HEAD" {
+		t.Errorf("Check requests %+v, want one LIST max-keys 1 and one HEAD", reqs)
+	}
+
+	// A key that may list but not read (B2: listFiles without readFiles).
+	f.setHook(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method == http.MethodHead {
+			s3Error(w, r, 403, "AccessDenied", nil)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	err := c.Check(ctx, "photos/")
+	if !errors.Is(err, s3backend.ErrAccessDenied) || !strings.Contains(err.Error(), "it needs readFiles") {
+		t.Errorf("Check with a list-only key: %v", err)
+	}
+	// An empty prefix has nothing to HEAD: one LIST only.
+	f.setHook(nil)
+	f.reset()
+	if err := c.Check(ctx, "empty/"); err != nil || len(f.requests()) != 1 {
+		t.Errorf("Check of an empty prefix: %v, %d requests", err, len(f.requests()))
 	}
 
 	for _, tc := range []struct {

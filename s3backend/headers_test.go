@@ -46,7 +46,7 @@ func TestNoChecksumHeaders(t *testing.T) {
 			}
 		}
 	}
-	if kinds["LIST"] != 2 || kinds["HEAD"] != 1 || kinds["GET"] != 2 {
+	if kinds["LIST"] != 2 || kinds["HEAD"] != 2 || kinds["GET"] != 2 { // Check: LIST + HEAD
 		t.Errorf("requests seen: %v", kinds)
 	}
 	if logs := c.log.String(); strings.Contains(logs, "checksum") {
