@@ -120,17 +120,33 @@ func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 		if err != nil {
 			return nil, n.fsys.errno(ctx, "lookup", n.prefix+name, err)
 		}
-		n.mu.Lock()
-		if n.probes == nil {
-			n.probes = make(map[string]probe)
-		}
-		n.probes[name] = p
-		n.mu.Unlock()
+		n.rememberProbe(name, p)
 	}
 	if !p.found {
 		return nil, syscall.ENOENT
 	}
 	return n.child(ctx, p.e, out), 0
+}
+
+// maxProbes bounds the remembered probes of one directory; past it, the
+// expired ones are dropped (a listing drops them all).
+const maxProbes = 4096
+
+// rememberProbe keeps the answer for name until the TTL ends.
+func (n *dirNode) rememberProbe(name string, p probe) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.probes == nil {
+		n.probes = make(map[string]probe)
+	}
+	if len(n.probes) >= maxProbes {
+		for k, old := range n.probes {
+			if !n.fsys.fresh(old.at) {
+				delete(n.probes, k)
+			}
+		}
+	}
+	n.probes[name] = p
 }
 
 // probe asks the store about one name, the directory winning over a file.
