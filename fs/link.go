@@ -8,8 +8,9 @@ import (
 // slowLink is the time to a GET's first byte above which the link counts as
 // distant: parts are then made smaller, so the same memory budget keeps
 // twice as many GETs in flight. On a nearby server fewer, larger GETs cost
-// less CPU for the same speed.
-const slowLink = 10 * time.Millisecond
+// less CPU for the same speed. (A loopback server on a busy machine
+// answers in well over 10 ms at times, so the line is drawn above that.)
+const slowLink = 25 * time.Millisecond
 
 // linkMeter follows how long GETs take to answer, as a moving average over
 // every part fetch of the mount.

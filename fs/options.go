@@ -38,7 +38,7 @@ type ReadAheadOptions struct {
 	// PartSize caps one ranged GET of the window; parts are fetched in
 	// parallel, each on its own connection. A window is split into at
 	// least 16 parts of whole MiB (1 MiB while it is small), 32 when GETs
-	// take 10 ms or more to answer, so a full default window of 64 MiB is
+	// take 25 ms or more to answer, so a full default window of 64 MiB is
 	// 16 GETs of 4 MiB nearby and 32 of 2 MiB far away. Default 8 MiB.
 	PartSize int64
 	// MemoryBudget bounds the bytes buffered by all open files together,
