@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/s3backend"
 )
 
@@ -36,7 +37,7 @@ func (s *downStore) OpenRange(ctx context.Context, key, etag string, off, n int6
 func TestFailedReadIsNotAskedTwice(t *testing.T) {
 	st := &downStore{memStore: newMemStore()}
 	st.put("f.txt", []byte("hello"))
-	clock := newFakeClock()
+	clock := testenv.NewClock()
 	opt := DefaultOptions()
 	opt.Clock = clock.Now
 	mnt := testMount(t, st, "", opt, true)

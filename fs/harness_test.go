@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -77,28 +76,6 @@ func mountWith(t *testing.T, srv *s3server.Server, spec mountSpec) string {
 		}
 	})
 	return dir
-}
-
-// testClock is a settable clock for the file system's TTLs.
-type testClock struct {
-	mu  sync.Mutex // guards now
-	now time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // cmdResult is how a program run on the mount ended.

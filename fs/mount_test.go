@@ -1,7 +1,6 @@
 package fs
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -9,28 +8,6 @@ import (
 
 	"github.com/b2mount/b2mount/internal/testenv"
 )
-
-// fakeClock is a settable clock for TTL tests.
-type fakeClock struct {
-	mu  sync.Mutex // guards now
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // testMount mounts store at a fresh directory and unmounts it when the
 // test ends. With kernelCache false the kernel caches nothing, so the

@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/b2mount/b2mount/internal/testenv"
 )
 
 // A directory that is never listed but looked up under many names (a
 // program probing for files that are not there) keeps its memory bounded:
 // expired answers go once maxProbes is reached.
 func TestRememberedProbesStayBounded(t *testing.T) {
-	clock := newFakeClock()
+	clock := testenv.NewClock()
 	opt := DefaultOptions()
 	opt.Clock = clock.Now
 	root, err := NewRoot(newMemStore(), "", opt)

@@ -381,7 +381,7 @@ func TestReplacedObjectFailsWithEIOThenNewVersionAfterTTL(t *testing.T) {
 	st := newMemStore()
 	old := pattern(32<<20, 5)
 	st.put("f.bin", old)
-	clock := newFakeClock()
+	clock := testenv.NewClock()
 	opt := DefaultOptions()
 	opt.Clock = clock.Now
 	mnt := testMount(t, st, "", opt, false)

@@ -84,7 +84,7 @@ func TestReplacedWhileStreamingNeverMixesVersions(t *testing.T) {
 			}
 			put("f.bin", oldF)
 			put("g.bin", oldG)
-			clock := newTestClock()
+			clock := testenv.NewClock()
 			opt := fs.DefaultOptions()
 			opt.Clock = clock.Now
 			mnt := mountWith(t, srv, mountSpec{bucket: bucket, opt: &opt, noKernelCache: true})

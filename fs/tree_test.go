@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/b2mount/b2mount/internal/testenv"
 )
 
 func names(t *testing.T, dir string) []string {
@@ -149,7 +151,7 @@ func TestLsCostsOnlyListRequests(t *testing.T) {
 func TestLookupBeforeListingIsOneProbeAndMissesAreCached(t *testing.T) {
 	st := newMemStore()
 	st.put("a/b/c.txt", []byte("hello"))
-	clock := newFakeClock()
+	clock := testenv.NewClock()
 	opt := DefaultOptions()
 	opt.Clock = clock.Now
 	mnt := testMount(t, st, "", opt, false)

@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/b2mount/b2mount/s3server"
 )
@@ -86,3 +88,29 @@ func startServer(t testing.TB, kind string, opts ...s3server.VersityOption) *s3s
 
 // ServerKinds are the servers every integration test runs against.
 var ServerKinds = []string{s3server.KindEmbedded, s3server.KindVersity}
+
+// Clock is a settable clock for tests of TTLs: pass its Now as the clock
+// and move time with Advance instead of sleeping. Safe for concurrent use.
+type Clock struct {
+	mu  sync.Mutex // guards now
+	now time.Time
+}
+
+// NewClock returns a Clock set to 2025-01-01 00:00 UTC.
+func NewClock() *Clock {
+	return &Clock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
