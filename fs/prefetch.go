@@ -88,7 +88,7 @@ func (r *prefetcher) ReadAt(ctx context.Context, dest []byte, off int64) (int, e
 	for _, p := range need {
 		lo, hi := max(off, p.off), min(end, p.off+p.n)
 		if err := p.wait(ctx, hi-p.off); err != nil {
-			if ctx.Err() == nil && errors.Is(err, context.Canceled) {
+			if errors.Is(err, errPartDropped) {
 				// Another read of this handle moved the window away.
 				return r.readDirect(ctx, dest, off)
 			}
@@ -205,8 +205,8 @@ func (r *prefetcher) extendLocked(off, end int64) {
 			r.pool.addStream(1)
 		}
 		r.held += int64(len(blocks)) * blockSize
-		ctx, cancel := context.WithCancel(r.ctx)
-		p := &part{off: next, n: n, blocks: blocks, cancel: cancel, refs: 2, notify: make(chan struct{})}
+		ctx, cancel := context.WithCancelCause(r.ctx)
+		p := &part{off: next, n: n, blocks: blocks, cancel: func() { cancel(errPartDropped) }, refs: 2, notify: make(chan struct{})}
 		r.parts = append(r.parts, p)
 		r.pool.fetchStarted()
 		go r.fetch(ctx, p)
@@ -241,10 +241,16 @@ func (r *prefetcher) reset() {
 func (r *prefetcher) fetch(ctx context.Context, p *part) {
 	defer r.pool.fetchDone()
 	defer p.release(r.pool)
+	fail := func(err error) {
+		if errors.Is(context.Cause(ctx), errPartDropped) {
+			err = errPartDropped // not the server's fault: nobody wants the part
+		}
+		p.fail(err)
+	}
 	start := time.Now()
 	rc, err := r.store.OpenRange(ctx, r.obj.Key, r.obj.ETag, p.off, p.n)
 	if err != nil {
-		p.fail(err)
+		fail(err)
 		return
 	}
 	r.pool.link.observe(time.Since(start))
@@ -261,7 +267,7 @@ func (r *prefetcher) fetch(ctx context.Context, p *part) {
 			err = fmt.Errorf("object %q ended at %d: %w", r.obj.Key, p.off+filled, io.ErrUnexpectedEOF)
 		}
 		if err != nil && !(errors.Is(err, io.EOF) && filled == p.n) {
-			p.fail(err)
+			fail(err)
 			return
 		}
 	}
@@ -289,11 +295,16 @@ func (r *prefetcher) Close() {
 	r.dropLocked(len(r.parts))
 }
 
+// errPartDropped is why a part's fetch stops when the window moves away
+// from it; a read still waiting on the part then reads straight from the
+// server instead of failing.
+var errPartDropped = errors.New("prefetched part dropped")
+
 // part is one ranged GET of the window and the blocks it fills.
 type part struct {
 	off, n int64
 	blocks [][]byte // n bytes, block after block
-	cancel context.CancelFunc
+	cancel func()   // stops the fetch with errPartDropped
 
 	mu     sync.Mutex    // guards the fields below
 	filled int64         // bytes of buf that hold data
