@@ -2,7 +2,6 @@ package fs_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,46 +13,17 @@ import (
 	"syscall"
 	"testing"
 
-	gofs "github.com/hanwen/go-fuse/v2/fs"
-
-	"github.com/b2mount/b2mount/fs"
 	"github.com/b2mount/b2mount/internal/testenv"
-	"github.com/b2mount/b2mount/s3backend"
 	"github.com/b2mount/b2mount/s3server"
 )
 
 const sampleDir = "../testdata/developer-b2-quick-start"
 
-// mountBucket mounts bucket[:prefix] of srv through s3backend, as the CLI
-// does, and unmounts it when the test ends.
+// mountBucket mounts bucket[:prefix] of srv through its proxy with the
+// default options, as the CLI does.
 func mountBucket(t *testing.T, srv *s3server.Server, bucket, prefix string) string {
 	t.Helper()
-	testenv.RequireFUSE(t)
-	client, err := s3backend.New(context.Background(), s3backend.Config{
-		Endpoint: srv.URL, Region: srv.Region, Bucket: bucket, KeyID: srv.KeyID, SecretKey: srv.SecretKey,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Check(context.Background(), prefix); err != nil {
-		t.Fatal(err)
-	}
-	opt := fs.DefaultOptions()
-	root, err := fs.NewRoot(client, prefix, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	server, err := gofs.Mount(dir, root, fs.GoFuseOptions(opt, "b2:"+bucket, false))
-	if err != nil {
-		t.Fatalf("mount: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := server.Unmount(); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
+	return mountWith(t, srv, mountSpec{bucket: bucket, prefix: prefix})
 }
 
 func run(t *testing.T, name string, args ...string) string {
