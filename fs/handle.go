@@ -44,7 +44,7 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 	if e := h.recentFailure(off, end); e != 0 {
 		return nil, e
 	}
-	n, err := h.r.ReadAt(ctx, dest, off)
+	res, err := h.r.Read(ctx, dest, off)
 	if err != nil {
 		e := h.fsys.errno(ctx, "read", h.key, err)
 		if e == syscall.EIO {
@@ -54,7 +54,7 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 		}
 		return nil, e
 	}
-	return fuse.ReadResultData(dest[:n]), 0
+	return res, 0
 }
 
 // recentFailure returns the errno of a failed read of overlapping bytes

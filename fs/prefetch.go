@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/b2mount/b2mount/s3backend"
+	"github.com/hanwen/go-fuse/v2/fuse"
 )
 
 // fillChunk is how many bytes a part fetch reads before waking readers.
@@ -23,13 +24,6 @@ const keepBehind = 1 << 20
 // for a straggler of the sequential stream (served alone, the window kept)
 // rather than a seek elsewhere (which drops the window).
 const nearWindow = 8 << 20
-
-// minParts is how many parts a window is split into, at least, once it is
-// large enough: each part is one GET on its own connection, and one
-// connection to a distant server carries far less than the link. Parts are
-// at least one block and at most PartSize; over a slow link (linkMeter)
-// there are twice as many.
-const minParts = 16
 
 // prefetcher serves one open file's reads (in the style of rclone's chunked
 // reader and mountpoint-s3's prefetcher). While reads stay sequential it
@@ -63,12 +57,16 @@ func newPrefetcher(store Store, obj s3backend.Object, opt ReadAheadOptions, pool
 	return &prefetcher{store: store, obj: obj, opt: opt, pool: pool, ctx: ctx, stop: stop, lastEnd: -1}
 }
 
-// ReadAt fills dest from off and returns how many bytes it read; fewer than
-// len(dest) only at the end of the file.
-func (r *prefetcher) ReadAt(ctx context.Context, dest []byte, off int64) (int, error) {
+// Read returns the bytes at off, at most len(dest), fewer only at the end
+// of the file. Bytes already in the window are not copied: the result
+// points into the parts' blocks and keeps them from reuse until its Done is
+// called, which go-fuse does once the kernel has them (it writes the
+// slices with writev). A read the window does not cover is fetched
+// straight into dest.
+func (r *prefetcher) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, error) {
 	size := r.obj.Size
 	if off >= size || len(dest) == 0 {
-		return 0, nil
+		return fuse.ReadResultData(nil), nil
 	}
 	end := min(off+int64(len(dest)), size)
 	dest = dest[:end-off]
@@ -80,24 +78,33 @@ func (r *prefetcher) ReadAt(ctx context.Context, dest []byte, off int64) (int, e
 	if need == nil {
 		return r.readDirect(ctx, dest, off)
 	}
-	defer func() {
-		for _, p := range need {
-			p.release(r.pool)
-		}
-	}()
+	res := &pinnedResult{pool: r.pool, parts: need}
 	for _, p := range need {
 		lo, hi := max(off, p.off), min(end, p.off+p.n)
 		if err := p.wait(ctx, hi-p.off); err != nil {
+			res.Done()
 			if errors.Is(err, errPartDropped) {
 				// Another read of this handle moved the window away.
 				return r.readDirect(ctx, dest, off)
 			}
 			r.reset()
-			return 0, fmt.Errorf("read %q at %d: %w", r.obj.Key, lo, err)
+			return nil, fmt.Errorf("read %q at %d: %w", r.obj.Key, lo, err)
 		}
-		p.copyTo(dest[lo-off:hi-off], lo-p.off)
+		res.slices = p.appendSlices(res.slices, lo-p.off, hi-p.off)
 	}
-	return len(dest), nil
+	return res, nil
+}
+
+// ReadAt is Read into dest: it fills dest from off and returns how many
+// bytes it read, fewer than len(dest) only at the end of the file.
+func (r *prefetcher) ReadAt(ctx context.Context, dest []byte, off int64) (int, error) {
+	res, err := r.Read(ctx, dest, off)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Done()
+	b, _ := res.Bytes(dest)
+	return copy(dest, b), nil
 }
 
 // planLocked moves the window for a read of [off, end) and returns the
@@ -165,9 +172,10 @@ func (r *prefetcher) windowEndLocked() int64 {
 	return last.off + last.n
 }
 
-// partSizeLocked is the size of the next part: the window split in
-// minParts (twice as many over a slow link), in whole blocks, within
-// [blockSize, PartSize].
+// partSizeLocked is the size of the next part: the window split in as
+// many parts as the link calls for (linkMeter.partsPerWindow), in whole
+// blocks, within [blockSize, PartSize]. Each part is one GET on its own
+// connection.
 func (r *prefetcher) partSizeLocked() int64 {
 	parts := r.pool.link.partsPerWindow()
 	return min(r.opt.PartSize, max(blockSize, (r.window/parts)&^(blockSize-1)))
@@ -274,17 +282,16 @@ func (r *prefetcher) fetch(ctx context.Context, p *part) {
 }
 
 // readDirect reads [off, off+len(dest)) with one ranged GET straight into dest.
-func (r *prefetcher) readDirect(ctx context.Context, dest []byte, off int64) (int, error) {
+func (r *prefetcher) readDirect(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, error) {
 	rc, err := r.store.OpenRange(ctx, r.obj.Key, r.obj.ETag, off, int64(len(dest)))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer rc.Close()
-	n, err := io.ReadFull(rc, dest)
-	if err != nil {
-		return n, fmt.Errorf("read %q at %d: %w", r.obj.Key, off, err)
+	if _, err := io.ReadFull(rc, dest); err != nil {
+		return nil, fmt.Errorf("read %q at %d: %w", r.obj.Key, off, err)
 	}
-	return n, nil
+	return fuse.ReadResultData(dest), nil
 }
 
 // Close stops every fetch and frees the window.
@@ -313,13 +320,17 @@ type part struct {
 	refs   int           // holders of blocks: the window, the fetch, each reader
 }
 
-// copyTo copies the part's bytes from offset from (within the part) into dest.
-func (p *part) copyTo(dest []byte, from int64) {
-	for len(dest) > 0 {
-		k := copy(dest, p.blocks[from/blockSize][from%blockSize:])
-		dest = dest[k:]
-		from += int64(k)
+// appendSlices appends the part's bytes [from, to) (offsets within the
+// part) to vecs, one slice per block they touch.
+func (p *part) appendSlices(vecs [][]byte, from, to int64) [][]byte {
+	for from < to {
+		b := p.blocks[from/blockSize]
+		lo := from % blockSize
+		hi := min(int64(len(b)), lo+to-from)
+		vecs = append(vecs, b[lo:hi])
+		from += hi - lo
 	}
+	return vecs
 }
 
 func (p *part) acquire() {
@@ -373,4 +384,48 @@ func (p *part) wait(ctx context.Context, upto int64) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// pinnedResult is a read answered from the window: slices of part blocks,
+// written to the kernel as they are. It holds a reference to each part
+// until Done, so the blocks cannot be reused while the kernel copies them.
+type pinnedResult struct {
+	pool   *bufPool
+	slices [][]byte
+	parts  []*part // referenced until Done
+
+	once sync.Once // Done releases the parts once
+}
+
+var _ = (fuse.ReadResult)((*pinnedResult)(nil))
+
+// Slices is what go-fuse hands to writev(2) after the reply header.
+func (r *pinnedResult) Slices() ([][]byte, fuse.Status) { return r.slices, fuse.OK }
+
+func (r *pinnedResult) Size() int {
+	n := 0
+	for _, s := range r.slices {
+		n += len(s)
+	}
+	return n
+}
+
+// Bytes copies the slices into buf (grown if short), for callers that
+// need one contiguous buffer.
+func (r *pinnedResult) Bytes(buf []byte) ([]byte, fuse.Status) {
+	buf = buf[:0]
+	for _, s := range r.slices {
+		buf = append(buf, s...)
+	}
+	return buf, fuse.OK
+}
+
+// Done releases the parts; go-fuse calls it after the reply is written.
+func (r *pinnedResult) Done() {
+	r.once.Do(func() {
+		for _, p := range r.parts {
+			p.release(r.pool)
+		}
+		r.slices, r.parts = nil, nil
+	})
 }
