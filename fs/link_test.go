@@ -5,17 +5,17 @@ import (
 	"time"
 )
 
-func TestSlowLinkGetsTwiceAsManySmallerParts(t *testing.T) {
+func TestSlowLinkGetsFourTimesAsManySmallerParts(t *testing.T) {
 	opt := DefaultOptions().ReadAhead
 	r := &prefetcher{opt: opt, pool: newBufPool(opt.MemoryBudget), window: opt.MaxWindow}
-	if got := r.partSizeLocked(); got != 4<<20 {
-		t.Errorf("part of a full 64 MiB window before any GET: %d, want 4 MiB", got)
+	if got := r.partSizeLocked(); got != 8<<20 {
+		t.Errorf("part of a full 64 MiB window before any GET: %d, want 8 MiB", got)
 	}
 	for range 3 {
 		r.pool.link.observe(time.Millisecond) // loopback
 	}
-	if got := r.partSizeLocked(); got != 4<<20 {
-		t.Errorf("part on a fast link: %d, want 4 MiB (16 per window)", got)
+	if got := r.partSizeLocked(); got != 8<<20 {
+		t.Errorf("part on a fast link: %d, want 8 MiB (8 per window)", got)
 	}
 	for range 30 {
 		r.pool.link.observe(40 * time.Millisecond) // far away

@@ -8,7 +8,7 @@ import (
 
 // maxConnsIdle is how many idle connections to the endpoint are kept for
 // reuse. The SDK's default keeps 10 per host, fewer than the ranged GETs a
-// few sequential readers keep in flight (a window of up to 16 parts each),
+// few sequential readers keep in flight (a window of up to 32 parts each),
 // so every burst would open new connections (a TLS handshake each on B2)
 // and close them again.
 const maxConnsIdle = 64
