@@ -30,13 +30,6 @@ type dirNode struct {
 	probes   map[string]probe // names looked up while no fresh listing existed
 }
 
-// listCall lets concurrent callers share one listing of a directory.
-type listCall struct {
-	done chan struct{} // closed when l and err are set
-	l    *dirListing
-	err  error
-}
-
 // probe is the remembered answer for one name looked up without a listing.
 type probe struct {
 	e     entry
@@ -45,7 +38,7 @@ type probe struct {
 }
 
 var _ = (gofs.NodeLookuper)((*dirNode)(nil))
-var _ = (gofs.NodeReaddirer)((*dirNode)(nil))
+var _ = (gofs.NodeOpendirHandler)((*dirNode)(nil))
 var _ = (gofs.NodeGetattrer)((*dirNode)(nil))
 var _ = (gofs.NodeStatfser)((*dirNode)(nil))
 
@@ -71,28 +64,18 @@ func (n *dirNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno
 	return 0
 }
 
-// Readdir lists the directory (one LIST per 1,000 entries, unless a fresh
-// listing is at hand). The kernel then asks READDIRPLUS lookups of every
-// entry, which the same listing answers without a request.
-func (n *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
-	l, err := n.getListing(ctx)
-	if err != nil {
-		return nil, n.fsys.errno(ctx, "list", n.prefix, err)
+// OpendirHandle opens the directory for readdir(3): see dirHandle. It
+// sends nothing; the first READDIR does.
+func (n *dirNode) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	return &dirHandle{n: n}, 0, 0
+}
+
+// dirEntry is e as readdir(3) shows it.
+func (n *dirNode) dirEntry(e entry) fuse.DirEntry {
+	if e.kind == kindDir {
+		return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFDIR, Ino: n.fsys.inos.dir(e.obj.Key)}
 	}
-	out := make([]fuse.DirEntry, 0, len(l.names))
-	for _, name := range l.names {
-		e := l.entries[name]
-		de := fuse.DirEntry{Name: name}
-		if e.kind == kindDir {
-			de.Mode = syscall.S_IFDIR
-			de.Ino = n.fsys.inos.dir(e.obj.Key)
-		} else {
-			de.Mode = syscall.S_IFREG
-			de.Ino = n.fsys.inos.file(e.obj.Key, e.obj.ETag)
-		}
-		out = append(out, de)
-	}
-	return gofs.NewListDirStream(out), 0
+	return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFREG, Ino: n.fsys.inos.file(e.obj.Key, e.obj.ETag)}
 }
 
 // Lookup finds one name: from a fresh listing if there is one (no
@@ -200,38 +183,37 @@ func (n *dirNode) child(ctx context.Context, e entry, out *fuse.EntryOut) *gofs.
 	return ch
 }
 
-// getListing returns a fresh listing, fetching it if needed; concurrent
-// callers share one fetch.
-func (n *dirNode) getListing(ctx context.Context) (*dirListing, error) {
+// listingFor returns the fresh listing if there is one, else the listing
+// being fetched (one LIST per 1,000 entries), starting the fetch if no one
+// has; concurrent readers share one fetch.
+func (n *dirNode) listingFor(ctx context.Context) (*dirListing, *listCall) {
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	if n.listing != nil && n.fsys.fresh(n.listedAt) {
-		l := n.listing
-		n.mu.Unlock()
-		return l, nil
+		return n.listing, nil
 	}
 	c := n.inflight
 	if c == nil {
-		c = &listCall{done: make(chan struct{})}
+		c = newListCall(n.prefix)
 		n.inflight = c
 		// The fetch is shared, so one caller's interrupt must not fail it
 		// for the others; the store bounds its time.
 		go n.fetchListing(context.WithoutCancel(ctx), c)
 	}
-	n.mu.Unlock()
-	select {
-	case <-c.done:
-		return c.l, c.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return nil, c
 }
 
+// fetchListing lists the directory page by page into c, then keeps the
+// whole listing for the TTL.
 func (n *dirNode) fetchListing(ctx context.Context, c *listCall) {
-	raw, err := n.fsys.store.List(ctx, n.prefix)
+	err := n.fsys.store.ListPages(ctx, n.prefix, func(page s3backend.Listing) error {
+		c.addPage(page)
+		return nil
+	})
 	var l *dirListing
 	if err == nil {
 		var hidden []hiddenKey
-		l, hidden = buildListing(n.prefix, raw)
+		l, hidden = buildListing(n.prefix, c.whole())
 		n.fsys.logHidden(hidden)
 	}
 	n.mu.Lock()
@@ -242,6 +224,5 @@ func (n *dirNode) fetchListing(ctx context.Context, c *listCall) {
 	}
 	n.inflight = nil
 	n.mu.Unlock()
-	c.l, c.err = l, err
-	close(c.done)
+	c.finish(l, err)
 }

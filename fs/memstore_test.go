@@ -22,6 +22,9 @@ type memStore struct {
 	counts  map[string]int // "LIST", "HEAD", "PROBE" (HasPrefix), "GET"
 	fetched int64          // bytes returned by GETs
 	gets    []string       // "off+n" of each GET
+
+	listPage   int                              // entries per LIST page; 0 is 1,000
+	beforePage func(prefix string, i int) error // if set, called before page i of a listing is answered; its error fails the LIST
 }
 
 type memObject struct {
@@ -57,36 +60,62 @@ func (m *memStore) resetCounts() {
 	m.gets = nil
 }
 
-func (m *memStore) List(ctx context.Context, prefix string) (s3backend.Listing, error) {
+// ListPages lists prefix in pages of listPage entries (1,000 unless set),
+// one LIST each, computed up front like a server's snapshot.
+func (m *memStore) ListPages(ctx context.Context, prefix string, fn func(page s3backend.Listing) error) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	var l s3backend.Listing
-	seen := map[string]bool{}
+	per := m.listPage
+	if per == 0 {
+		per = 1000
+	}
 	keys := make([]string, 0, len(m.objs))
 	for k := range m.objs {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	n := 0
+	var pages []s3backend.Listing
+	var page s3backend.Listing
+	seen := map[string]bool{}
 	for _, k := range keys {
 		if !strings.HasPrefix(k, prefix) {
 			continue
 		}
-		n++
 		rest := k[len(prefix):]
 		if i := strings.IndexByte(rest, '/'); i >= 0 {
 			p := prefix + rest[:i+1]
-			if !seen[p] {
-				seen[p] = true
-				l.Prefixes = append(l.Prefixes, p)
+			if seen[p] {
+				continue
 			}
-			continue
+			seen[p] = true
+			page.Prefixes = append(page.Prefixes, p)
+		} else {
+			o := m.objs[k]
+			page.Objects = append(page.Objects, s3backend.Object{Key: k, Size: int64(len(o.data)), ModTime: o.modTime, ETag: o.etag})
 		}
-		o := m.objs[k]
-		l.Objects = append(l.Objects, s3backend.Object{Key: k, Size: int64(len(o.data)), ModTime: o.modTime, ETag: o.etag})
+		if len(page.Prefixes)+len(page.Objects) == per {
+			pages = append(pages, page)
+			page = s3backend.Listing{}
+		}
 	}
-	m.counts["LIST"] += max(1, (len(l.Prefixes)+len(l.Objects)+999)/1000)
-	return l, nil
+	if len(pages) == 0 || len(page.Prefixes)+len(page.Objects) > 0 {
+		pages = append(pages, page)
+	}
+	hook := m.beforePage
+	m.mu.Unlock()
+	for i, p := range pages {
+		if hook != nil {
+			if err := hook(prefix, i); err != nil {
+				return fmt.Errorf("list %q: %w", prefix, err)
+			}
+		}
+		m.mu.Lock()
+		m.counts["LIST"]++
+		m.mu.Unlock()
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (m *memStore) Stat(ctx context.Context, key string) (s3backend.Object, error) {

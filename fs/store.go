@@ -12,9 +12,10 @@ import (
 // safe for concurrent use and return wrapped errors with the s3backend
 // sentinels (never errnos).
 type Store interface {
-	// List returns the "directory" prefix (ending in "/", or "" for the
-	// bucket root): every page of ListObjectsV2 with delimiter "/".
-	List(ctx context.Context, prefix string) (s3backend.Listing, error)
+	// ListPages lists the "directory" prefix (ending in "/", or "" for the
+	// bucket root), ListObjectsV2 with delimiter "/", handing each page to
+	// fn as it arrives, in key order; fn's error ends the listing.
+	ListPages(ctx context.Context, prefix string, fn func(page s3backend.Listing) error) error
 	// Stat returns one object's attributes (HEAD).
 	Stat(ctx context.Context, key string) (s3backend.Object, error)
 	// HasPrefix reports whether any key starts with prefix (LIST, max-keys 1).

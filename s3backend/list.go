@@ -23,13 +23,31 @@ const delimiter = "/"
 // Safe for concurrent use.
 func (c *Client) List(ctx context.Context, prefix string) (Listing, error) {
 	var out Listing
+	err := c.ListPages(ctx, prefix, func(page Listing) error {
+		out.Prefixes = append(out.Prefixes, page.Prefixes...)
+		out.Objects = append(out.Objects, page.Objects...)
+		return nil
+	})
+	if err != nil {
+		return Listing{}, err
+	}
+	return out, nil
+}
+
+// ListPages is List one page at a time: fn gets each page as it arrives,
+// in server order (UTF-8 binary order of the keys; a page's common prefixes
+// and objects all sort after every earlier page's), and its error ends the
+// listing and is returned as it is. A common prefix repeated across a page
+// boundary is given to fn once.
+func (c *Client) ListPages(ctx context.Context, prefix string, fn func(page Listing) error) error {
 	seen := make(map[string]bool)
 	var token *string
 	for {
 		page, err := c.listPage(ctx, prefix, token, 0)
 		if err != nil {
-			return Listing{}, fmt.Errorf("list %q: %w", prefix, err)
+			return fmt.Errorf("list %q: %w", prefix, err)
 		}
+		var out Listing
 		for _, cp := range page.CommonPrefixes {
 			p := aws.ToString(cp.Prefix)
 			if !seen[p] {
@@ -45,12 +63,15 @@ func (c *Client) List(ctx context.Context, prefix string) (Listing, error) {
 				ETag:    aws.ToString(o.ETag),
 			})
 		}
+		if err := fn(out); err != nil {
+			return err
+		}
 		next := aws.ToString(page.NextContinuationToken)
 		if !aws.ToBool(page.IsTruncated) || next == "" {
-			return out, nil
+			return nil
 		}
 		if token != nil && *token == next {
-			return Listing{}, fmt.Errorf("list %q: server repeated continuation token %q", prefix, next)
+			return fmt.Errorf("list %q: server repeated continuation token %q", prefix, next)
 		}
 		token = aws.String(next)
 	}
