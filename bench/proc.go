@@ -77,6 +77,31 @@ func (m *mountProc) peakRSS() (int64, error) {
 	return 0, fmt.Errorf("%s: no VmHWM in /proc/%d/status", m.name, m.cmd.Process.Pid)
 }
 
+// clockTicks is the unit of the CPU times in /proc/PID/stat (USER_HZ, 100
+// on every Linux).
+const clockTicks = 100
+
+// cpuSeconds is the user and system CPU time the process has used so far.
+func (m *mountProc) cpuSeconds() (float64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", m.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("%s stat: %w", m.name, err)
+	}
+	// Fields after the command name, which is in parentheses and may
+	// hold spaces: state is the first, utime the 12th, stime the 13th.
+	i := bytes.LastIndexByte(data, ')')
+	f := strings.Fields(string(data[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("%s: short /proc/%d/stat", m.name, m.cmd.Process.Pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, fmt.Errorf("%s /proc/%d/stat: %w", m.name, m.cmd.Process.Pid, err)
+	}
+	return float64(utime+stime) / clockTicks, nil
+}
+
 // stop unmounts and waits for the process; it signals the process by its
 // PID if it does not leave on its own, and detaches the mount lazily if
 // the kernel still holds it.

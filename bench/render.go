@@ -26,21 +26,24 @@ func renderProfile(p profile, cfg *config, conts []*contender, loadBefore, loadA
 		}
 	}
 
-	t := newTable("contender", fmt.Sprintf("%d MiB cold MB/s", cfg.bigSize>>20), "× direct", "GET", "fetched/read", "peak RSS MiB",
-		fmt.Sprintf("%d files at once MB/s", cfg.parFiles), "× direct", "peak RSS MiB")
+	t := newTable("contender", fmt.Sprintf("%d MiB cold MB/s", cfg.bigSize>>20), "× direct", "GET", "fetched/read", "peak RSS MiB", "CPU s/GiB",
+		fmt.Sprintf("%d files at once MB/s", cfg.parFiles), "× direct", "peak RSS MiB", "CPU s/GiB")
+	gib := func(n int64) float64 { return float64(n) / (1 << 30) }
 	for _, c := range conts {
-		t.row(c, wSeq, 5, wPar,
+		t.row(c, wSeq, 6, wPar,
 			med(func(r runResult) float64 { return r.seq.mbs }, "%.0f"),
 			ratio(direct, func(r runResult) float64 { return r.seq.mbs }),
 			count(func(r runResult) int { return r.seq.c.get }),
 			med(func(r runResult) float64 { return float64(r.seq.c.bytes) / float64(cfg.bigSize) }, "%.2f"),
-			rss(func(r runResult) int64 { return r.seq.rss }),
+			rss(func(r runResult) int64 { return r.seq.use.rss }),
+			cpu(func(r runResult) float64 { return r.seq.use.cpu / gib(cfg.bigSize) }),
 			med(func(r runResult) float64 { return r.par.mbs }, "%.0f"),
 			ratio(direct, func(r runResult) float64 { return r.par.mbs }),
-			rss(func(r runResult) int64 { return r.par.rss }),
+			rss(func(r runResult) int64 { return r.par.use.rss }),
+			cpu(func(r runResult) float64 { return r.par.use.cpu / gib(int64(cfg.parFiles)*cfg.parSize) }),
 		)
 	}
-	b.WriteString("Sequential reads (1 MiB read calls; every run on a fresh mount):\n\n" + t.String())
+	b.WriteString("Sequential reads (1 MiB read calls; every run on a fresh mount; CPU s/GiB = the mount process's user+system CPU, from mount to unmount, per GiB read):\n\n" + t.String())
 	if p.linkCap > 0 {
 		fmt.Fprintf(&b, "\nOne connection carries at most %.0f MB/s here; 9× that is %.0f MB/s.\n", p.linkCap, 9*p.linkCap)
 	}
@@ -245,5 +248,16 @@ func rss(fn func(runResult) int64) cell {
 			}
 		}
 		return fmt.Sprintf("%.0f", float64(hi)/(1<<20))
+	}
+}
+
+// cpu is the median over the runs of a mount process's CPU seconds per
+// GiB; the direct client has none of its own (it runs in the bench).
+func cpu(fn func(runResult) float64) cell {
+	return func(c *contender, ok func(runResult) bool) string {
+		if c.name == directName {
+			return "–"
+		}
+		return med(fn, "%.2f")(c, ok)
 	}
 }

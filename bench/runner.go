@@ -68,7 +68,7 @@ func runProfile(ctx context.Context, e *env, p profile) (string, error) {
 		work: e.work, b2mount: e.b2mount}
 
 	conts := []*contender{{name: directName, fresh: func(ctx context.Context) (session, error) {
-		return session{fs: directFS{c: client}, stop: func() int64 { return 0 }}, nil
+		return session{fs: directFS{c: client}, stop: func() usage { return usage{} }}, nil
 	}}}
 	for _, name := range e.cfg.contenders {
 		c := &contender{name: name}
@@ -88,14 +88,18 @@ func runProfile(ctx context.Context, e *env, p profile) (string, error) {
 			if err != nil {
 				return session{}, fmt.Errorf("%w: %w", errMount, err)
 			}
-			return session{fs: mountFS{dir: dir}, stop: func() int64 {
+			return session{fs: mountFS{dir: dir}, stop: func() usage {
 				rss, err := mp.peakRSS()
 				if err != nil {
 					e.log.Warn("peak RSS", "contender", name, "err", err)
 				}
+				cpu, err := mp.cpuSeconds()
+				if err != nil {
+					e.log.Warn("CPU time", "contender", name, "err", err)
+				}
 				mp.stop()
 				_ = os.Remove(dir)
-				return rss
+				return usage{rss: rss, cpu: cpu}
 			}}, nil
 		}
 		conts = append(conts, c)

@@ -12,11 +12,17 @@ import (
 )
 
 // session is one contender's fresh view of the bucket: for a mount, a new
-// mount process; stop ends it and returns its peak RSS (0 for the direct
-// client).
+// mount process; stop ends it and returns what the process used (zero for
+// the direct client).
 type session struct {
 	fs   fsys
-	stop func() int64
+	stop func() usage
+}
+
+// usage is what one mount process used over its life.
+type usage struct {
+	rss int64   // peak resident set, bytes
+	cpu float64 // user and system CPU, seconds
 }
 
 // freshFunc starts a session.
@@ -45,7 +51,7 @@ func snapshot(px *s3server.Proxy) counts {
 type seqResult struct {
 	secs float64
 	mbs  float64 // 10^6 bytes per second
-	rss  int64
+	use  usage
 	c    counts
 }
 
@@ -98,11 +104,11 @@ func measureSeq(ctx context.Context, px *s3server.Proxy, fresh freshFunc, keys [
 	wg.Wait()
 	secs := time.Since(start).Seconds()
 	c := snapshot(px)
-	rss := s.stop()
+	use := s.stop()
 	if firstErr != nil {
 		return seqResult{}, firstErr
 	}
-	return seqResult{secs: secs, mbs: float64(total) / secs / 1e6, rss: rss, c: c}, nil
+	return seqResult{secs: secs, mbs: float64(total) / secs / 1e6, use: use, c: c}, nil
 }
 
 // measureList lists the top of a fresh session (as anyone would before
