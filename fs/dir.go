@@ -224,5 +224,5 @@ func (n *dirNode) fetchListing(ctx context.Context, c *listCall) {
 	}
 	n.inflight = nil
 	n.mu.Unlock()
-	c.finish(l, err)
+	c.finish(err)
 }

@@ -220,7 +220,7 @@ func TestANameIsDecidedOnlyOnceTheListingIsPastIt(t *testing.T) {
 	if want := []string{fmt.Sprintf("a:%d", kindDir), fmt.Sprintf("a.txt:%d", kindFile)}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("decided after page 2: %v, want %v (b stays open until the end)", got, want)
 	}
-	c.finish(nil, nil)
+	c.finish(nil)
 	if e, ok, err := c.entry(context.Background(), 2); !ok || err != nil || e.name != "b" {
 		t.Errorf("after the end: %v %v %v, want b", e, ok, err)
 	}

@@ -9,8 +9,9 @@ import (
 // distant: one connection to a distant server carries far less than the
 // link, so parts are made smaller and the same memory budget keeps four
 // times as many GETs in flight. On a nearby server fewer, larger GETs cost
-// less CPU on both ends for the same speed, and fewer billed requests. (A loopback server on a busy machine
-// answers in well over 10 ms at times, so the line is drawn above that.)
+// less CPU on both ends for the same speed, and fewer billed requests. (A
+// loopback server on a busy machine answers in well over 10 ms at times, so
+// the line is drawn above that.)
 const slowLink = 25 * time.Millisecond
 
 // nearParts and farParts are how many parts a full window is split into

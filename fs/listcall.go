@@ -16,23 +16,20 @@ import (
 // arrives, so ls can work on the first thousand entries while the next
 // page is on its way.
 type listCall struct {
-	prefix string        // constant
-	done   chan struct{} // closed when l and err are set
-	l      *dirListing   // the whole listing, on success
-	err    error
+	prefix string // constant
 
 	mu       sync.Mutex        // guards the fields below
 	raw      s3backend.Listing // every page so far
 	pending  map[string]entry  // names a later page may still change
 	order    []entry           // decided entries, in the order they were decided
 	frontier string            // the greatest key or prefix listed so far
-	finished bool              // no more pages: done is closed or about to be
+	finished bool              // no more pages
 	failed   error             // why the listing failed, once finished
 	changed  chan struct{}     // closed and replaced whenever order grows or finished is set
 }
 
 func newListCall(prefix string) *listCall {
-	return &listCall{prefix: prefix, done: make(chan struct{}), pending: map[string]entry{}, changed: make(chan struct{})}
+	return &listCall{prefix: prefix, pending: map[string]entry{}, changed: make(chan struct{})}
 }
 
 // addPage takes one page of the listing; names no later page can change
@@ -83,9 +80,9 @@ func (c *listCall) notifyLocked() {
 	c.changed = make(chan struct{})
 }
 
-// finish ends the listing: on success every name left is decided and l is
-// the whole listing; on failure readers get err after the names they had.
-func (c *listCall) finish(l *dirListing, err error) {
+// finish ends the listing: on success every name left is decided; on
+// failure readers get err after the names they had.
+func (c *listCall) finish(err error) {
 	c.mu.Lock()
 	if err == nil {
 		var rest []string
@@ -97,8 +94,6 @@ func (c *listCall) finish(l *dirListing, err error) {
 	c.finished, c.failed = true, err
 	c.notifyLocked()
 	c.mu.Unlock()
-	c.l, c.err = l, err
-	close(c.done)
 }
 
 // entry returns the i-th decided entry, waiting for it while the listing
