@@ -36,6 +36,14 @@ var _ = (gofs.FileSeekdirer)((*dirHandle)(nil))
 var _ = (gofs.FileLookuper)((*dirHandle)(nil))
 var _ = (gofs.FileReleasedirer)((*dirHandle)(nil))
 
+// open picks the source at the first READDIR or seek.
+func (h *dirHandle) open(ctx context.Context) {
+	if !h.opened {
+		h.static, h.call = h.n.listingFor(ctx)
+		h.opened = true
+	}
+}
+
 // Readdirent hands out the next entry, or nil at the end. While the
 // listing is being fetched, a READDIR that has entries already ends when
 // no more are decided, so the kernel passes them on at once and asks again
@@ -43,10 +51,7 @@ var _ = (gofs.FileReleasedirer)((*dirHandle)(nil))
 // that has none yet waits for the next page. A failed listing gives EIO
 // (or ENOENT, EACCES: see toErrno) after the names it decided.
 func (h *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
-	if !h.opened {
-		h.static, h.call = h.n.listingFor(ctx)
-		h.opened = true
-	}
+	h.open(ctx)
 	if ctx != h.batch {
 		h.batch, h.inBatch = ctx, 0
 	}
@@ -81,10 +86,7 @@ func (h *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 // Seekdir moves to the entry after offset off (0: the start), as handed
 // out before; rewinddir(3) lists the same names again.
 func (h *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
-	if !h.opened {
-		h.static, h.call = h.n.listingFor(ctx)
-		h.opened = true
-	}
+	h.open(ctx)
 	avail := 0
 	if h.static != nil {
 		avail = len(h.static.names)

@@ -103,8 +103,9 @@ func (r *prefetcher) ReadAt(ctx context.Context, dest []byte, off int64) (int, e
 		return 0, err
 	}
 	defer res.Done()
-	b, _ := res.Bytes(dest)
-	return copy(dest, b), nil
+	// Both results fill dest[:0] in place (or are dest): no second copy.
+	b, _ := res.Bytes(dest[:0])
+	return len(b), nil
 }
 
 // planLocked moves the window for a read of [off, end) and returns the
