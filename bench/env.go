@@ -79,7 +79,7 @@ func (e *env) describe() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "- date: %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "- machine: %s, %d CPUs, %s RAM, kernel %s, %s\n", cpuModel(), runtime.NumCPU(), memTotal(), kernel(), runtime.Version())
-	fmt.Fprintf(&b, "- server: versitygw (posix) on 127.0.0.1 behind s3server's counting proxy; every contender goes through the same path\n")
+	fmt.Fprintf(&b, "- server: versitygw (posix) on 127.0.0.1 behind s3server's counting proxy, which also shapes the wan profile's answers; every contender goes through the same path\n")
 	fmt.Fprintf(&b, "- data: %d MiB file, %d × %d MiB files, %d small files, %d-dir tree, 5 photos\n",
 		e.cfg.bigSize>>20, e.cfg.parFiles, e.cfg.parSize>>20, e.cfg.smallFiles, treeDirs)
 	fmt.Fprintf(&b, "- runs: %d (medians), random reads %s each; every workload on a fresh mount\n", e.cfg.runs, e.cfg.duration)

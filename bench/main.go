@@ -4,8 +4,8 @@
 //
 // Every contender goes through the same path: the counting proxy of
 // s3server (Server.URL), which reports the requests and response bytes the
-// server saw, and for the "wan" profile a Shaper in front of it that adds
-// 30 ms first-byte latency and caps each connection at 50 MB/s. Each
+// server saw, and which for the "wan" profile also shapes its answers
+// (Proxy.SetShape): 30 ms first-byte latency and 50 MB/s per connection. Each
 // workload starts on a fresh mount, so the kernel page cache and every
 // metadata cache are cold; versitygw's own files stay in the machine's page
 // cache. Timings are reported as medians over -runs, and as ratios to the

@@ -51,12 +51,12 @@ type contender struct {
 func runProfile(ctx context.Context, e *env, p profile) (string, error) {
 	endpoint := e.srv.URL
 	if p.shaped {
-		sh, err := s3server.NewShaper(e.srv.URL, p.shape, e.log)
-		if err != nil {
+		// Every connection made from here on is shaped; the direct
+		// client and each mount make their own.
+		if err := e.srv.Proxy.SetShape(p.shape); err != nil {
 			return "", err
 		}
-		defer sh.Close()
-		endpoint = sh.URL
+		defer func() { _ = e.srv.Proxy.SetShape(s3server.Shape{}) }()
 	}
 	client, err := s3backend.New(ctx, s3backend.Config{
 		Endpoint: endpoint, Region: e.srv.Region, Bucket: bucket, KeyID: e.srv.KeyID, SecretKey: e.srv.SecretKey,

@@ -39,8 +39,8 @@ type Request struct {
 }
 
 // Proxy is a reverse proxy on 127.0.0.1 in front of an S3 server. It counts
-// requests by Op, logs the last DefaultRequestLogSize of them and injects
-// the faults set with SetFaults. It forwards the inbound Host header
+// requests by Op, logs the last DefaultRequestLogSize of them, injects
+// the faults set with SetFaults and shapes its answers as set with SetShape. It forwards the inbound Host header
 // unchanged, so SigV4 signatures made for the proxy's URL stay valid.
 type Proxy struct {
 	// URL is the proxy's base URL, http://127.0.0.1:port. It stays the same
@@ -52,12 +52,13 @@ type Proxy struct {
 	rp        *httputil.ReverseProxy
 	transport *http.Transport
 
-	mu      sync.Mutex     // guards counts, ring, ringLen, seq, faults; never held across I/O
+	mu      sync.Mutex     // guards counts, ring, ringLen, seq, faults, shape; never held across I/O
 	counts  map[string]int // requests per Op since the last ResetCounts
 	ring    []Request      // request log, entry for Seq s at index (s-1) % len(ring)
 	ringLen int            // number of valid entries in ring
 	seq     uint64         // Seq of the last request
 	faults  faultState
+	shape   Shape // applied to connections accepted from now on
 
 	bodyBytes atomic.Int64 // response body bytes sent to clients since the last ResetCounts
 
@@ -128,7 +129,7 @@ func (p *Proxy) startLocked(ln net.Listener) {
 	p.serveWG.Add(1)
 	go func() {
 		defer p.serveWG.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(shapedListener{Listener: ln, shape: p.currentShape}); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			p.logger.Debug("s3 proxy serve", "err", err)
 		}
 	}()
@@ -143,6 +144,27 @@ func (p *Proxy) stopLocked() {
 	_ = p.srv.Close()
 	p.srv, p.genDone = nil, nil
 	p.transport.CloseIdleConnections()
+}
+
+// SetShape makes the proxy look like a server across a network (see
+// Shape) to every connection it accepts from now on; connections already
+// open keep the shape they had. The zero Shape turns shaping off. Shaping
+// here rather than in a proxy of its own in front saves a loopback hop
+// whose CPU the clients being measured would share.
+func (p *Proxy) SetShape(s Shape) error {
+	if err := s.validate(); err != nil {
+		return fmt.Errorf("proxy: %w", err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.shape = s
+	return nil
+}
+
+func (p *Proxy) currentShape() Shape {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.shape
 }
 
 // SetDown(true) closes the listener and all open connections: new

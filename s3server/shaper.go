@@ -3,191 +3,123 @@ package s3server
 import (
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
-	"net/url"
 	"sync"
 	"time"
 )
 
-// Shape is how a Shaper degrades the way back from the server: every byte
-// the server sends reaches the client Latency later, and no connection
-// carries more than Rate bytes per second. Requests pass untouched.
+// Shape is how a Proxy degrades the way back to its clients (see
+// Proxy.SetShape): every byte the proxy sends reaches the client Latency
+// later, and no connection carries more than Rate bytes per second.
+// Requests pass untouched.
 type Shape struct {
 	// Latency delays each byte of every answer, so an answer's first byte
-	// comes Latency after the server sent it (a one-way delay line).
+	// comes Latency after the proxy sent it (a one-way delay line).
 	Latency time.Duration
 	// Rate caps each connection's server-to-client bytes per second; 0 is
 	// no cap.
 	Rate int64
 }
 
-// shaperChunk is the most a connection reads from the server at a time.
-const shaperChunk = 64 << 10
-
-// Shaper is a TCP proxy on 127.0.0.1 that makes a loopback server look
-// like one across a network: see Shape. It knows nothing about HTTP, so
-// anything signed for its address (Host header) stays valid.
-type Shaper struct {
-	// URL is http://127.0.0.1:port, to use instead of the target's URL.
-	URL string
-
-	target string // host:port
-	shape  Shape
-	ln     net.Listener
-	logger *slog.Logger
-	wg     sync.WaitGroup // the accept loop and every connection
-
-	mu     sync.Mutex            // guards conns and closed; never held across I/O
-	conns  map[net.Conn]struct{} // open connections, both sides
-	closed bool
+func (s Shape) validate() error {
+	if s.Latency < 0 || s.Rate < 0 {
+		return fmt.Errorf("shape %+v: negative latency or rate", s)
+	}
+	return nil
 }
 
-// NewShaper listens on a free port of 127.0.0.1 and forwards every
-// connection to target (a base URL such as http://127.0.0.1:9000) with
-// shape applied. A nil logger discards logs.
-func NewShaper(target string, shape Shape, logger *slog.Logger) (*Shaper, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	tu, err := url.Parse(target)
-	if err != nil || tu.Host == "" {
-		return nil, fmt.Errorf("new shaper: bad target %q", target)
-	}
-	if shape.Latency < 0 || shape.Rate < 0 {
-		return nil, fmt.Errorf("new shaper: negative latency or rate in %+v", shape)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func (s Shape) isZero() bool { return s == Shape{} }
+
+// shaperChunk is the most one write to a shaped connection carries: at
+// 50 MB/s a burst of 5 ms. Smaller chunks pace more smoothly but cost the
+// CPU the measured clients share (64 KiB took about a fifth more).
+const shaperChunk = 256 << 10
+
+// flushWait bounds how long closing a shaped connection waits for the
+// answer bytes still in its delay line to go out.
+const flushWait = 2 * time.Second
+
+// errLineBroken is what a write to a shaped connection returns once the
+// client could not be written to.
+var errLineBroken = errors.New("shaped connection: client write failed")
+
+// shapedListener applies the shape current at each Accept to the
+// connection it accepts.
+type shapedListener struct {
+	net.Listener
+	shape func() Shape
+}
+
+func (l shapedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
 	if err != nil {
-		return nil, fmt.Errorf("new shaper: %w", err)
+		return nil, err
 	}
-	s := &Shaper{
-		URL:    "http://" + ln.Addr().String(),
-		target: tu.Host,
-		shape:  shape,
-		ln:     ln,
-		logger: logger,
-		conns:  make(map[net.Conn]struct{}),
+	s := l.shape()
+	if s.isZero() {
+		return c, nil
 	}
-	s.wg.Add(1)
-	go s.accept()
-	logger.Debug("shaper started", "url", s.URL, "target", target, "latency", shape.Latency, "rate", shape.Rate)
-	return s, nil
+	return newShapedConn(c, s), nil
 }
 
-// Close stops listening, drops every connection and waits for them.
-func (s *Shaper) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	for c := range s.conns {
-		_ = c.Close()
-	}
-	s.mu.Unlock()
-	err := s.ln.Close()
-	s.wg.Wait()
-	return err
+// shapedConn is a client connection whose writes go out through a delay
+// line: Write queues the bytes (blocking while the line is full, so a slow
+// client slows the server down) and one goroutine writes them to the client
+// at the shaped time and pace. Reads are untouched.
+type shapedConn struct {
+	net.Conn
+	line    *delayLine
+	drained chan struct{} // closed when the drain goroutine has returned
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
-func (s *Shaper) accept() {
-	defer s.wg.Done()
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
-				s.logger.Debug("shaper accept", "err", err)
-			}
-			return
+func newShapedConn(c net.Conn, s Shape) *shapedConn {
+	sc := &shapedConn{
+		Conn:    c,
+		line:    newDelayLine(2 * max(shaperChunk, int(s.Rate*int64(s.Latency)/int64(time.Second)))),
+		drained: make(chan struct{}),
+	}
+	go func() {
+		defer close(sc.drained)
+		if err := sc.line.drain(c, s); err != nil {
+			_ = c.Close() // the client is gone: fail the writes still coming
 		}
-		s.wg.Add(1)
-		go s.serve(c)
-	}
-}
-
-// track registers c so Close can drop it; false once the shaper is closed.
-func (s *Shaper) track(c net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.conns[c] = struct{}{}
-	return true
-}
-
-func (s *Shaper) untrack(c net.Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.conns, c)
-}
-
-// serve forwards one client connection until either side is done.
-func (s *Shaper) serve(client net.Conn) {
-	defer s.wg.Done()
-	defer client.Close()
-	if !s.track(client) {
-		return
-	}
-	defer s.untrack(client)
-	server, err := net.Dial("tcp", s.target)
-	if err != nil {
-		s.logger.Debug("shaper dial", "target", s.target, "err", err)
-		return
-	}
-	defer server.Close()
-	if !s.track(server) {
-		return
-	}
-	defer s.untrack(server)
-
-	line := newDelayLine(2 * max(shaperChunk, int(s.shape.Rate*int64(s.shape.Latency)/int64(time.Second))))
-	done := make(chan struct{}, 3)
-	go func() { // requests: untouched
-		_, _ = io.Copy(server, client)
-		closeWrite(server)
-		done <- struct{}{}
 	}()
-	go func() { // answers, into the delay line
-		line.fill(server)
-		done <- struct{}{}
-	}()
-	go func() { // answers, out of the delay line at the shaped pace
-		if err := line.drain(client, s.shape); err != nil {
-			_ = server.Close() // the client is gone: stop the fill too
+	return sc
+}
+
+func (c *shapedConn) Write(p []byte) (int, error) { return c.line.push(p) }
+
+// Close lets the bytes already written reach the client (for at most
+// flushWait) and then closes the connection.
+func (c *shapedConn) Close() error {
+	c.closeOnce.Do(func() {
+		c.line.end()
+		t := time.NewTimer(flushWait)
+		defer t.Stop()
+		select {
+		case <-c.drained:
+		case <-t.C:
 		}
-		closeWrite(client)
-		done <- struct{}{}
-	}()
-	for range 3 {
-		<-done
-	}
+		c.closeErr = c.Conn.Close()
+		<-c.drained // the close fails a write the client was not taking
+	})
+	return c.closeErr
 }
 
-// closeWrite half-closes c when it can, so the peer sees EOF.
-func closeWrite(c net.Conn) {
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.CloseWrite()
-		return
-	}
-	_ = c.Close()
-}
-
-// delayLine carries one connection's answer bytes from the server to the
-// client, each stamped with when it arrived. It holds at most limit bytes,
-// so a slow client slows the server down (TCP back-pressure).
+// delayLine carries one connection's answer bytes to the client, each
+// stamped with when it was written. It holds at most limit bytes.
 type delayLine struct {
 	limit int
 
-	mu    sync.Mutex // guards the fields below
-	cond  *sync.Cond // signalled when q, held or done change
+	mu    sync.Mutex // guards the fields below; never held across I/O
+	cond  *sync.Cond // signalled when q, held, done or abort change
 	q     []stamped
-	free  [][]byte // drained buffers, for fill to reuse
+	free  [][]byte // drained buffers, for push to reuse
 	held  int      // bytes in q
-	done  bool     // fill has ended (EOF or error)
+	done  bool     // no more pushes: drain returns once q is empty
 	abort bool     // drain has given up
 }
 
@@ -202,49 +134,51 @@ func newDelayLine(limit int) *delayLine {
 	return d
 }
 
-// fill reads r into the line until EOF, an error, or drain gives up.
-func (d *delayLine) fill(r io.Reader) {
-	defer func() {
-		d.mu.Lock()
-		d.done = true
-		d.cond.Broadcast()
-		d.mu.Unlock()
-	}()
-	for {
+// push queues a copy of p, in chunks of at most shaperChunk, waiting while
+// the line is full. It fails once drain has given up.
+func (d *delayLine) push(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
 		d.mu.Lock()
 		for d.held >= d.limit && !d.abort {
 			d.cond.Wait()
 		}
-		stop := d.abort
+		if d.abort || d.done {
+			d.mu.Unlock()
+			return n, errLineBroken
+		}
 		var buf []byte
 		if k := len(d.free); k > 0 {
 			buf, d.free = d.free[k-1], d.free[:k-1]
 		}
 		d.mu.Unlock()
-		if stop {
-			return
-		}
+
 		if buf == nil {
 			buf = make([]byte, shaperChunk)
 		}
-		n, err := r.Read(buf)
-		if n > 0 {
-			d.mu.Lock()
-			d.q = append(d.q, stamped{at: time.Now(), data: buf[:n]})
-			d.held += n
-			d.cond.Broadcast()
-			d.mu.Unlock()
-		}
-		if err != nil {
-			return
-		}
+		k := copy(buf, p)
+		d.mu.Lock()
+		d.q = append(d.q, stamped{at: time.Now(), data: buf[:k]})
+		d.held += k
+		d.cond.Broadcast()
+		d.mu.Unlock()
+		p, n = p[k:], n+k
 	}
+	return n, nil
+}
+
+// end marks the end of the pushes: drain returns once the line is empty.
+func (d *delayLine) end() {
+	d.mu.Lock()
+	d.done = true
+	d.cond.Broadcast()
+	d.mu.Unlock()
 }
 
 // drain writes the line to w, each chunk no sooner than shape.Latency after
-// it arrived and no faster than shape.Rate. It returns nil at the end of
-// the answers, or the write error that ended it.
-func (d *delayLine) drain(w io.Writer, shape Shape) error {
+// it was pushed and no faster than shape.Rate. It returns nil once end was
+// called and the line is empty, or the write error that ended it.
+func (d *delayLine) drain(w net.Conn, shape Shape) error {
 	var next time.Time // earliest time the rate allows the next write
 	for {
 		d.mu.Lock()

@@ -2,29 +2,20 @@ package s3server_test
 
 import (
 	"bytes"
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/b2mount/b2mount/s3server"
 )
 
-func TestShaperDelaysAndCapsAnswers(t *testing.T) {
+func TestShapeDelaysAndCapsAnswers(t *testing.T) {
 	s := startEmbedded(t)
 	data := setupObject(t, s, 1<<20)
 	shape := s3server.Shape{Latency: 50 * time.Millisecond, Rate: 8 << 20}
-	sh, err := s3server.NewShaper(s.URL, shape, nil)
-	if err != nil {
+	if err := s.Proxy.SetShape(shape); err != nil {
 		t.Fatal(err)
 	}
-	defer sh.Close()
-	if !strings.HasPrefix(sh.URL, "http://127.0.0.1:") {
-		t.Fatalf("shaper URL %q is not on loopback", sh.URL)
-	}
-	c := newClient(t, s)
-	c.base = sh.URL // signed for the shaper's address, which it passes through
+	c := newClient(t, s) // a new connection: shaped
 
 	// Small answers: each comes at least Latency late, over one connection.
 	for range 3 {
@@ -34,47 +25,76 @@ func TestShaperDelaysAndCapsAnswers(t *testing.T) {
 			t.Errorf("listing answered in %v, before the %v latency", d, shape.Latency)
 		}
 	}
-	// A 1 MiB body at 8 MiB/s takes at least 1/8 s less one chunk of slack.
+	// A 1 MiB body at 8 MiB/s takes at least 1/8 s less one 256 KiB chunk
+	// (the pace is set after each chunk): 94 ms.
 	start := time.Now()
 	_, body := c.mustDo(200, "GET", "/bkt/obj", nil)
 	if !bytes.Equal(body, data) {
-		t.Fatalf("body through the shaper differs (%d bytes)", len(body))
+		t.Fatalf("shaped body differs (%d bytes)", len(body))
 	}
-	if d, min := time.Since(start), shape.Latency+100*time.Millisecond; d < min {
+	if d, min := time.Since(start), shape.Latency+90*time.Millisecond; d < min {
 		t.Errorf("1 MiB at 8 MiB/s took %v, want at least %v", d, min)
 	}
 	if got := s.Proxy.Counts()[s3server.OpList]; got != 3 {
 		t.Errorf("the server saw %d listings, want 3", got)
 	}
-}
 
-func TestShaperCloseDropsConnections(t *testing.T) {
-	s := startEmbedded(t)
-	setupObject(t, s, 10)
-	sh, err := s3server.NewShaper(s.URL, s3server.Shape{}, nil)
-	if err != nil {
+	// Shaping off: a new connection answers at once.
+	if err := s.Proxy.SetShape(s3server.Shape{}); err != nil {
 		t.Fatal(err)
 	}
-	c := newClient(t, s)
-	c.base = sh.URL
-	c.mustDo(200, "GET", "/bkt/obj", nil) // leaves an idle keep-alive connection
+	c = newClient(t, s)
+	start = time.Now()
+	_, body = c.mustDo(200, "GET", "/bkt/obj", nil)
+	if d := time.Since(start); d >= 100*time.Millisecond || !bytes.Equal(body, data) {
+		t.Errorf("unshaped: 1 MiB in %v (want well under 125 ms), body equal %v", d, bytes.Equal(body, data))
+	}
+}
+
+func TestShapeRejectsNegative(t *testing.T) {
+	s := startEmbedded(t)
+	if err := s.Proxy.SetShape(s3server.Shape{Latency: -time.Millisecond}); err == nil {
+		t.Error("a negative latency was accepted")
+	}
+}
+
+// Closing the proxy with shaped connections open, idle or in the middle of
+// a slow answer, neither hangs nor leaves them open.
+func TestShapedProxyCloses(t *testing.T) {
+	s := startEmbedded(t)
+	setupObject(t, s, 4<<20)
+	if err := s.Proxy.SetShape(s3server.Shape{Latency: 10 * time.Millisecond, Rate: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	idle := newClient(t, s)
+	idle.mustDo(200, "GET", "/bkt?list-type=2", nil) // leaves an idle keep-alive connection
+	slow := newClient(t, s)
+	got := make(chan error, 1)
+	go func() { // 4 MiB at 1 MiB/s: still going when the proxy closes
+		_, _, err := slow.do("GET", "/bkt/obj", nil)
+		got <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+
 	done := make(chan error, 1)
-	go func() { done <- sh.Close() }()
+	go func() { done <- s.Proxy.Close() }()
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Errorf("close: %v", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("Close hangs on an idle connection")
+		t.Fatal("Close hangs on shaped connections")
 	}
-	req, err := http.NewRequest("GET", sh.URL+"/bkt/obj", nil)
-	if err != nil {
-		t.Fatal(err)
+	select {
+	case err := <-got:
+		if err == nil {
+			t.Error("the slow answer completed after Close")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slow answer's client hangs after Close")
 	}
-	if resp, err := http.DefaultClient.Do(req); err == nil {
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		t.Error("the shaper still answers after Close")
+	if _, _, err := idle.do("GET", "/bkt?list-type=2", nil); err == nil {
+		t.Error("the proxy still answers after Close")
 	}
 }
