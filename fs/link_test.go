@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -30,5 +31,48 @@ func TestSlowLinkGetsFourTimesAsManySmallerParts(t *testing.T) {
 	r.window, r.opt.MaxWindow = 1<<30, 1<<30
 	if got := r.partSizeLocked(); got != opt.PartSize {
 		t.Errorf("part of a 1 GiB window: %d, want PartSize %d", got, opt.PartSize)
+	}
+}
+
+// A sequential stream's window doubles nearby and quadruples on a distant
+// link, where each step costs a round trip: from 1 MiB, it reaches 64 MiB
+// after 18 reads of 1 MiB nearby and after 7 far away. (It grows when less
+// than three quarters of it is left ahead of the read.)
+func TestWindowGrowsFasterOnASlowLink(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ttfb time.Duration // of every GET
+		want []int64       // window in MiB after each 1 MiB read
+	}{
+		{"near", 0, []int64{1, 2, 4, 8, 8, 16, 16, 16, 16, 32, 32, 32, 32, 32, 32, 32, 32, 64, 64}},
+		{"far", 30 * time.Millisecond, []int64{1, 4, 16, 16, 16, 16, 64, 64}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &linkStore{memStore: newMemStore(), latency: tc.ttfb, rate: 1e12}
+			st.put("big.bin", make([]byte, 256<<20))
+			obj, err := st.Stat(t.Context(), "big.bin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			opt := DefaultOptions().ReadAhead
+			opt.MemoryBudget = 256 << 20 // room for the whole window
+			pool := newBufPool(opt.MemoryBudget)
+			pool.link.observe(tc.ttfb)
+			r := newPrefetcher(st, obj, opt, pool)
+			defer r.Close()
+			buf := make([]byte, 1<<20)
+			var got []int64
+			for i := range tc.want {
+				if _, err := r.ReadAt(t.Context(), buf, int64(i)<<20); err != nil {
+					t.Fatal(err)
+				}
+				r.mu.Lock()
+				got = append(got, r.window>>20)
+				r.mu.Unlock()
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("window in MiB after each read: %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

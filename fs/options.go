@@ -32,7 +32,8 @@ type Options struct {
 type ReadAheadOptions struct {
 	// InitialWindow is the first prefetch after a sequential start. Default 1 MiB.
 	InitialWindow int64
-	// MaxWindow caps the window, which doubles while reads stay sequential.
+	// MaxWindow caps the window, which doubles while reads stay sequential
+	// (quadruples when GETs take 25 ms or more to answer).
 	// Default 64 MiB.
 	MaxWindow int64
 	// PartSize caps one ranged GET of the window; parts are fetched in

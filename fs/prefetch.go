@@ -29,7 +29,8 @@ const nearWindow = 8 << 20
 // reader and mountpoint-s3's prefetcher). While reads stay sequential it
 // keeps a window of parts ahead of the reader, each a ranged GET pinned to
 // the file's ETag and fetched in parallel; the window starts at
-// InitialWindow and doubles up to MaxWindow. A read that lands far from the
+// InitialWindow and doubles up to MaxWindow (quadruples on a distant link,
+// see linkMeter.windowGrowth). A read that lands far from the
 // window drops it and fetches only the bytes asked for; if the next read
 // follows on, a new window starts there. Each stream may hold an equal
 // share of the mount's memory budget; when the budget is spent, reads go
@@ -183,8 +184,9 @@ func (r *prefetcher) partSizeLocked() int64 {
 }
 
 // extendLocked schedules parts so that the window reaches past the read,
-// doubling the window whenever less than three quarters of it is left
-// ahead (so it grows quickly while the first parts are still arriving). Parts
+// growing the window (linkMeter.windowGrowth) whenever less than three
+// quarters of it is left ahead (so it grows quickly while the first parts
+// are still arriving). Parts
 // the read itself needs are taken while the budget lasts; parts beyond it
 // only within the stream's share.
 func (r *prefetcher) extendLocked(off, end int64) {
@@ -193,7 +195,7 @@ func (r *prefetcher) extendLocked(off, end int64) {
 	case len(r.parts) == 0:
 		next = off
 	case next-end < r.window*3/4:
-		r.window = min(2*r.window, r.opt.MaxWindow)
+		r.window = min(r.pool.link.windowGrowth()*r.window, r.opt.MaxWindow)
 	default:
 		return
 	}
