@@ -9,7 +9,7 @@ import (
 // renderProfile writes the Markdown tables of one profile: medians over
 // the runs, ratios to the direct client of the same run, exact counts
 // (a range when runs differ).
-func renderProfile(p profile, cfg *config, conts []*contender, loadBefore, loadAfter string) string {
+func renderProfile(p profile, cfg *config, conts []*contender, ceiling []seqResult, loadBefore, loadAfter string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n## Profile %s", p.name)
 	if p.shaped {
@@ -26,24 +26,34 @@ func renderProfile(p profile, cfg *config, conts []*contender, loadBefore, loadA
 		}
 	}
 
-	t := newTable("contender", fmt.Sprintf("%d MiB cold MB/s", cfg.bigSize>>20), "× direct", "GET", "fetched/read", "peak RSS MiB", "CPU s/GiB",
+	t := newTable("contender", fmt.Sprintf("%d MiB cold MB/s", cfg.bigSize>>20), "× direct", "GET", "fetched/read", "peak RSS MiB", "CPU s/GiB", "machine CPU s/GiB",
 		fmt.Sprintf("%d files at once MB/s", cfg.parFiles), "× direct", "peak RSS MiB", "CPU s/GiB")
 	gib := func(n int64) float64 { return float64(n) / (1 << 30) }
 	for _, c := range conts {
-		t.row(c, wSeq, 6, wPar,
+		t.row(c, wSeq, 7, wPar,
 			med(func(r runResult) float64 { return r.seq.mbs }, "%.0f"),
 			ratio(direct, func(r runResult) float64 { return r.seq.mbs }),
 			count(func(r runResult) int { return r.seq.c.get }),
 			med(func(r runResult) float64 { return float64(r.seq.c.bytes) / float64(cfg.bigSize) }, "%.2f"),
 			rss(func(r runResult) int64 { return r.seq.use.rss }),
 			cpu(func(r runResult) float64 { return r.seq.use.cpu / gib(cfg.bigSize) }),
+			med(func(r runResult) float64 { return r.seq.machineCPU / gib(cfg.bigSize) }, "%.2f"),
 			med(func(r runResult) float64 { return r.par.mbs }, "%.0f"),
 			ratio(direct, func(r runResult) float64 { return r.par.mbs }),
 			rss(func(r runResult) int64 { return r.par.use.rss }),
 			cpu(func(r runResult) float64 { return r.par.use.cpu / gib(int64(cfg.parFiles)*cfg.parSize) }),
 		)
 	}
-	b.WriteString("Sequential reads (1 MiB read calls; every run on a fresh mount; CPU s/GiB = the mount process's user+system CPU, from mount to unmount, per GiB read):\n\n" + t.String())
+	b.WriteString("Sequential reads (1 MiB read calls; every run on a fresh mount; CPU s/GiB = the mount process's user+system CPU, from mount to unmount, per GiB read; machine CPU s/GiB = CPU-seconds the whole machine was busy during the read, server and proxy included, per GiB):\n\n" + t.String())
+	if len(ceiling) > 0 {
+		mbs := make([]float64, len(ceiling))
+		busy := make([]float64, len(ceiling))
+		for i, r := range ceiling {
+			mbs[i], busy[i] = r.mbs, r.machineCPU/gib(cfg.bigSize)
+		}
+		fmt.Fprintf(&b, "\nFUSE ceiling: the same cold read of a %d MiB file that a go-fuse daemon inside the bench serves from memory (no server, no network, b2mount's mount settings): %.0f MB/s, %.2f machine CPU-s per GiB (medians of %d).\n",
+			cfg.bigSize>>20, median(mbs), median(busy), len(ceiling))
+	}
 	if p.linkCap > 0 {
 		fmt.Fprintf(&b, "\nOne connection carries at most %.0f MB/s here; 9× that is %.0f MB/s.\n", p.linkCap, 9*p.linkCap)
 	}

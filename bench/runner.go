@@ -111,8 +111,20 @@ func runProfile(ctx context.Context, e *env, p profile) (string, error) {
 			return "", fmt.Errorf("warm-up read of %s: %w", k, err)
 		}
 	}
+	// The FUSE ceiling needs no network, so it is measured once per run
+	// of the unshaped profile only.
+	var ceiling []seqResult
 	loadBefore := loadAvg()
 	for i := range e.cfg.runs {
+		if !p.shaped {
+			e.log.Info("measuring", "profile", p.name, "run", i+1, "contender", "FUSE ceiling")
+			r, err := measureFUSECeiling(ctx, filepath.Join(e.work, "mnt", fmt.Sprintf("ceiling-%d", i+1)), e.cfg.bigSize)
+			if err != nil {
+				e.log.Warn("FUSE ceiling", "err", err)
+			} else {
+				ceiling = append(ceiling, r)
+			}
+		}
 		for _, c := range conts {
 			if c.skip != "" {
 				continue
@@ -130,7 +142,7 @@ func runProfile(ctx context.Context, e *env, p profile) (string, error) {
 			c.runs = append(c.runs, r)
 		}
 	}
-	return renderProfile(p, e.cfg, conts, loadBefore, loadAvg()), nil
+	return renderProfile(p, e.cfg, conts, ceiling, loadBefore, loadAvg()), nil
 }
 
 // measureAll runs every workload once for c, each bounded by the timeout.

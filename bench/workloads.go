@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -49,10 +50,11 @@ func snapshot(px *s3server.Proxy) counts {
 
 // seqResult is one sequential read.
 type seqResult struct {
-	secs float64
-	mbs  float64 // 10^6 bytes per second
-	use  usage
-	c    counts
+	secs       float64
+	mbs        float64 // 10^6 bytes per second
+	use        usage
+	c          counts
+	machineCPU float64 // CPU-seconds the whole machine was busy during the read
 }
 
 // listResult is one listing.
@@ -85,6 +87,10 @@ func measureSeq(ctx context.Context, px *s3server.Proxy, fresh freshFunc, keys [
 		return seqResult{}, err
 	}
 	px.ResetCounts()
+	busy0, err := machineBusy()
+	if err != nil {
+		return seqResult{}, err
+	}
 	start := time.Now()
 	var mu sync.Mutex
 	var total int64
@@ -103,12 +109,13 @@ func measureSeq(ctx context.Context, px *s3server.Proxy, fresh freshFunc, keys [
 	}
 	wg.Wait()
 	secs := time.Since(start).Seconds()
+	busy1, err := machineBusy()
 	c := snapshot(px)
 	use := s.stop()
-	if firstErr != nil {
-		return seqResult{}, firstErr
+	if err := errors.Join(firstErr, err); err != nil {
+		return seqResult{}, err
 	}
-	return seqResult{secs: secs, mbs: float64(total) / secs / 1e6, use: use, c: c}, nil
+	return seqResult{secs: secs, mbs: float64(total) / secs / 1e6, use: use, c: c, machineCPU: busy1 - busy0}, nil
 }
 
 // measureList lists the top of a fresh session (as anyone would before
