@@ -79,9 +79,10 @@ func (n *dirNode) dirEntry(e entry) fuse.DirEntry {
 }
 
 // Lookup finds one name: from a fresh listing if there is one (no
-// request), else from a remembered probe, else with one probe (HEAD name
-// and LIST name/ with max-keys 1, together) whose answer, hit or miss, is
-// kept for the TTL.
+// request), or from the pages so far of one being fetched once they
+// decide the name (no request either), else from a remembered probe, else
+// with one probe (HEAD name and LIST name/ with max-keys 1, together) whose
+// answer, hit or miss, is kept for the TTL.
 func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	if hiddenReason(name) != "" {
 		return nil, syscall.ENOENT
@@ -94,6 +95,16 @@ func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 			return nil, syscall.ENOENT
 		}
 		return n.child(ctx, e, out), 0
+	}
+	if c := n.inflight; c != nil {
+		// Being listed: a name the pages so far decide needs no request.
+		if e, found, known := c.lookup(name); known {
+			n.mu.Unlock()
+			if !found {
+				return nil, syscall.ENOENT
+			}
+			return n.child(ctx, e, out), 0
+		}
 	}
 	p, ok := n.probes[name]
 	n.mu.Unlock()

@@ -211,6 +211,12 @@ func TestANameIsDecidedOnlyOnceTheListingIsPastIt(t *testing.T) {
 	if n := c.ready(); n != 0 {
 		t.Fatalf("after page 1 (a, a.txt) %d names are decided, want 0: a/ and a.txt/ sort after a.txt", n)
 	}
+	if _, _, known := c.lookup("a"); known {
+		t.Error("a is known after page 1; a later page may still hold a/")
+	}
+	if _, found, known := c.lookup("0"); !known || found {
+		t.Errorf("0, which sorts before page 1: found %v known %v, want known missing", found, known)
+	}
 	c.addPage(s3backend.Listing{Prefixes: []string{"a/"}, Objects: []s3backend.Object{obj("b")}})
 	var got []string
 	for i := range c.ready() {
@@ -220,11 +226,76 @@ func TestANameIsDecidedOnlyOnceTheListingIsPastIt(t *testing.T) {
 	if want := []string{fmt.Sprintf("a:%d", kindDir), fmt.Sprintf("a.txt:%d", kindFile)}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("decided after page 2: %v, want %v (b stays open until the end)", got, want)
 	}
+	if e, found, known := c.lookup("a"); !known || !found || e.kind != kindDir {
+		t.Errorf("a after page 2: %v found %v known %v, want the directory", e, found, known)
+	}
+	if _, _, known := c.lookup("c"); known {
+		t.Error("c is known before the end; a later page may hold it")
+	}
 	c.finish(nil)
+	if _, found, known := c.lookup("c"); !known || found {
+		t.Errorf("c after the end: found %v known %v, want known missing", found, known)
+	}
 	if e, ok, err := c.entry(context.Background(), 2); !ok || err != nil || e.name != "b" {
 		t.Errorf("after the end: %v %v %v, want b", e, ok, err)
 	}
 	if _, ok, err := c.entry(context.Background(), 3); ok || err != nil {
 		t.Errorf("past the end: %v %v, want the end", ok, err)
 	}
+
+	failed := newListCall("")
+	failed.addPage(s3backend.Listing{Objects: []s3backend.Object{obj("x")}})
+	failed.finish(errors.New("cut"))
+	if _, _, known := failed.lookup("a"); known {
+		t.Error("a listing that failed still answers lookups; a probe should")
+	}
+}
+
+// While a directory is being listed, looking up a name the pages so far
+// decide sends nothing: a file on the first page is found, and a name the
+// listing has gone past without seeing is missing. A name further on is
+// still probed.
+func TestLookupWhileListingAnswersFromThePagesSoFar(t *testing.T) {
+	st := newMemStore()
+	for i := range 2500 {
+		st.put(fmt.Sprintf("photos/img%05d.jpg", i), []byte("x"))
+	}
+	open := make(chan struct{})
+	var once atomic.Bool
+	release := func() {
+		if once.CompareAndSwap(false, true) {
+			close(open)
+		}
+	}
+	defer release()
+	st.beforePage = gatedPages("photos/", 1, open)
+	mnt := testMount(t, st, "", DefaultOptions(), true)
+	names(t, mnt)
+
+	f, err := os.Open(filepath.Join(mnt, "photos"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if ents, err := f.ReadDir(1); err != nil || len(ents) != 1 {
+		t.Fatalf("first name while page 2 is held back: %v, %v", ents, err)
+	}
+	st.resetCounts()
+	// Far enough into the first page that readdir has not handed it out.
+	if info, err := os.Stat(filepath.Join(mnt, "photos", "img00900.jpg")); err != nil || info.Size() != 1 {
+		t.Errorf("stat of a name on the first page: %v, %v", info, err)
+	}
+	if _, err := os.Stat(filepath.Join(mnt, "photos", "img00500.png")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stat of a name the listing went past: %v, want ENOENT", err)
+	}
+	if c := st.countsMap(); len(c) != 0 {
+		t.Errorf("lookups the first page answers sent %v, want nothing", c)
+	}
+	if info, err := os.Stat(filepath.Join(mnt, "photos", "img02400.jpg")); err != nil || info.Size() != 1 {
+		t.Errorf("stat of a name on a held-back page: %v, %v", info, err)
+	}
+	if c := st.countsMap(); c["HEAD"] != 1 {
+		t.Errorf("a name beyond the pages so far sent %v, want its probe", c)
+	}
+	release()
 }

@@ -22,6 +22,7 @@ type listCall struct {
 	raw      s3backend.Listing // every page so far
 	pending  map[string]entry  // names a later page may still change
 	order    []entry           // decided entries, in the order they were decided
+	decided  map[string]entry  // the same, by name
 	frontier string            // the greatest key or prefix listed so far
 	finished bool              // no more pages
 	failed   error             // why the listing failed, once finished
@@ -29,7 +30,7 @@ type listCall struct {
 }
 
 func newListCall(prefix string) *listCall {
-	return &listCall{prefix: prefix, pending: map[string]entry{}, changed: make(chan struct{})}
+	return &listCall{prefix: prefix, pending: map[string]entry{}, decided: map[string]entry{}, changed: make(chan struct{})}
 }
 
 // addPage takes one page of the listing; names no later page can change
@@ -69,7 +70,9 @@ func (c *listCall) decideLocked(names []string) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		c.order = append(c.order, c.pending[name])
+		e := c.pending[name]
+		c.order = append(c.order, e)
+		c.decided[name] = e
 		delete(c.pending, name)
 	}
 	c.notifyLocked()
@@ -119,6 +122,23 @@ func (c *listCall) entry(ctx context.Context, i int) (e entry, ok bool, err erro
 			return entry{}, false, ctx.Err()
 		}
 	}
+}
+
+// lookup answers for name from the pages so far. known is false while a
+// later page may still add or change the name; when known, found tells
+// whether the directory has it. Once the listing is past "name/" a page
+// holding the file "name" or anything under "name/" would have come
+// already, so a name missing by then is missing from the directory.
+func (c *listCall) lookup(name string) (e entry, found, known bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.decided[name]; ok {
+		return e, true, true
+	}
+	if _, ok := c.pending[name]; ok || c.failed != nil {
+		return entry{}, false, false
+	}
+	return entry{}, false, c.finished || c.prefix+name+"/" < c.frontier
 }
 
 // ready is how many entries are decided now.
