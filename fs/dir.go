@@ -41,6 +41,7 @@ var _ = (gofs.NodeLookuper)((*dirNode)(nil))
 var _ = (gofs.NodeOpendirHandler)((*dirNode)(nil))
 var _ = (gofs.NodeGetattrer)((*dirNode)(nil))
 var _ = (gofs.NodeStatfser)((*dirNode)(nil))
+var _ = (gofs.NodeOnForgetter)((*dirNode)(nil))
 
 // Getattr reports the directory: DirMode, owned by UID/GID, with the time
 // of its "dir/" marker if it has one, else the mount time. No request.
@@ -73,9 +74,9 @@ func (n *dirNode) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHan
 // dirEntry is e as readdir(3) shows it.
 func (n *dirNode) dirEntry(e entry) fuse.DirEntry {
 	if e.kind == kindDir {
-		return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFDIR, Ino: n.fsys.inos.dir(e.obj.Key)}
+		return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFDIR, Ino: n.fsys.inos.number(dirID(e.obj.Key))}
 	}
-	return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFREG, Ino: n.fsys.inos.file(e.obj.Key, e.obj.ETag)}
+	return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFREG, Ino: n.fsys.inos.number(fileID(e.obj.Key, e.obj.ETag))}
 }
 
 // Lookup finds one name: from a fresh listing if there is one (no
@@ -179,20 +180,36 @@ func (n *dirNode) probe(ctx context.Context, name string) (probe, error) {
 }
 
 // child returns the inode for an entry, reusing the live one if the kernel
-// knows it already, and fills out with its attributes.
+// knows it already, and fills out with its attributes. A new node holds
+// its inode number until go-fuse forgets it (OnForget).
 func (n *dirNode) child(ctx context.Context, e entry, out *fuse.EntryOut) *gofs.Inode {
 	if e.kind == kindDir {
-		ch := n.NewInode(ctx, &dirNode{fsys: n.fsys, prefix: e.obj.Key},
-			gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: n.fsys.inos.dir(e.obj.Key), Gen: 1})
+		id := dirID(e.obj.Key)
+		ino := n.fsys.inos.number(id)
+		nd := &dirNode{fsys: n.fsys, prefix: e.obj.Key}
+		ch := n.NewInode(ctx, nd, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: ino, Gen: 1})
 		d := ch.Operations().(*dirNode)
+		if d == nd {
+			n.fsys.inos.pin(id, ino)
+		}
 		n.fsys.fillAttr(&out.Attr, syscall.S_IFDIR|n.fsys.opt.DirMode, 0, d.mtime())
 		return ch
 	}
-	ch := n.NewInode(ctx, &fileNode{fsys: n.fsys, obj: e.obj},
-		gofs.StableAttr{Mode: syscall.S_IFREG, Ino: n.fsys.inos.file(e.obj.Key, e.obj.ETag), Gen: 1})
-	ch.Operations().(*fileNode).fillAttr(&out.Attr)
+	id := fileID(e.obj.Key, e.obj.ETag)
+	ino := n.fsys.inos.number(id)
+	nf := &fileNode{fsys: n.fsys, obj: e.obj}
+	ch := n.NewInode(ctx, nf, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino, Gen: 1})
+	f := ch.Operations().(*fileNode)
+	if f == nf {
+		n.fsys.inos.pin(id, ino)
+	}
+	f.fillAttr(&out.Attr)
 	return ch
 }
+
+// OnForget lets the directory's inode number go once the kernel has
+// forgotten it (see inoTable).
+func (n *dirNode) OnForget() { n.fsys.inos.unpin(dirID(n.prefix), n.StableAttr().Ino) }
 
 // listingFor returns the fresh listing if there is one, else the listing
 // being fetched (one LIST per 1,000 entries), starting the fetch if no one

@@ -23,6 +23,11 @@ type fileNode struct {
 var _ = (gofs.NodeGetattrer)((*fileNode)(nil))
 var _ = (gofs.NodeOpener)((*fileNode)(nil))
 var _ = (gofs.NodeStatfser)((*fileNode)(nil))
+var _ = (gofs.NodeOnForgetter)((*fileNode)(nil))
+
+// OnForget lets the file's inode number go once the kernel has forgotten
+// it (see inoTable).
+func (f *fileNode) OnForget() { f.fsys.inos.unpin(fileID(f.obj.Key, f.obj.ETag), f.StableAttr().Ino) }
 
 // Getattr reports the size and LastModified (as mtime, ctime and atime)
 // from the listing or HEAD that found the file, FileMode, owned by UID/GID.

@@ -1,36 +1,112 @@
 package fs
 
-import "sync"
+import (
+	"container/list"
+	"sync"
+)
 
-// inoTable hands out inode numbers, stable for the life of the mount: one
-// per directory prefix and one per (key, ETag) of a file, so a replaced
-// object is a new inode and the kernel never mixes its cached pages with
-// the new version's. Numbers are never reused.
+// maxIdleInos is how many inode numbers the table remembers for names no
+// node holds (names only listed, or nodes the kernel forgot): a name seen
+// again soon keeps its number, and a walk over millions of keys does not
+// keep one entry per key for the life of the mount.
+const maxIdleInos = 1 << 16
+
+// inoTable hands out inode numbers: one per directory prefix and one per
+// (key, ETag) of a file, so a replaced object is a new inode and the kernel
+// never mixes its cached pages with the new version's. A number stays the
+// same while a node holds it (from NewInode until go-fuse's OnForget, that
+// is while the kernel knows the inode) and for a while after; numbers are
+// never reused, so a name that comes back after its number was dropped
+// gets a new one, as if the object had been replaced.
 type inoTable struct {
-	mu   sync.Mutex        // guards the fields below
-	next uint64            // next number to hand out
-	ids  map[string]uint64 // identity -> number
+	mu   sync.Mutex           // guards the fields below
+	next uint64               // next number to hand out
+	ids  map[string]*inoEntry // identity -> entry
+	idle list.List            // of *inoEntry with live == 0, least recently used first
+}
+
+type inoEntry struct {
+	id   string
+	n    uint64
+	live int           // nodes that hold n (go-fuse may briefly have two)
+	elem *list.Element // in idle while live == 0
 }
 
 func newInoTable() *inoTable {
 	// 1 is the root (go-fuse's default root inode number).
-	return &inoTable{next: 2, ids: make(map[string]uint64)}
+	return &inoTable{next: 2, ids: make(map[string]*inoEntry)}
 }
 
-// dir returns the number of the directory with this key prefix.
-func (t *inoTable) dir(prefix string) uint64 { return t.get("d\x00" + prefix) }
+// dirID and fileID are the identities numbers are handed out for.
+func dirID(prefix string) string     { return "d\x00" + prefix }
+func fileID(key, etag string) string { return "f\x00" + key + "\x00" + etag }
 
-// file returns the number of this version of a file.
-func (t *inoTable) file(key, etag string) uint64 { return t.get("f\x00" + key + "\x00" + etag) }
-
-func (t *inoTable) get(id string) uint64 {
+// number returns id's number, handing out a new one if the table has none.
+func (t *inoTable) number(id string) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if n, ok := t.ids[id]; ok {
-		return n
+	e := t.ids[id]
+	switch {
+	case e == nil:
+		e = &inoEntry{id: id, n: t.next}
+		t.next++
+		t.ids[id] = e
+		e.elem = t.idle.PushBack(e)
+		t.trimLocked()
+	case e.live == 0:
+		t.idle.MoveToBack(e.elem)
 	}
-	n := t.next
-	t.next++
-	t.ids[id] = n
-	return n
+	return e.n
+}
+
+// pin records that a new node holds id's number n, so it is kept until
+// unpin. If the table dropped the entry since number returned n, it is
+// put back.
+func (t *inoTable) pin(id string, n uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.ids[id]
+	if e == nil {
+		e = &inoEntry{id: id, n: n}
+		t.ids[id] = e
+	}
+	if e.n != n {
+		return // the name has a newer number; this node keeps its old one
+	}
+	if e.live == 0 && e.elem != nil {
+		t.idle.Remove(e.elem)
+		e.elem = nil
+	}
+	e.live++
+}
+
+// unpin records that a node holding id's number n is gone (OnForget).
+func (t *inoTable) unpin(id string, n uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.ids[id]
+	if e == nil || e.n != n || e.live == 0 {
+		return
+	}
+	e.live--
+	if e.live == 0 {
+		e.elem = t.idle.PushBack(e)
+		t.trimLocked()
+	}
+}
+
+// trimLocked drops the least recently used numbers no node holds beyond
+// maxIdleInos.
+func (t *inoTable) trimLocked() {
+	for t.idle.Len() > maxIdleInos {
+		e := t.idle.Remove(t.idle.Front()).(*inoEntry)
+		delete(t.ids, e.id)
+	}
+}
+
+// stats is how many numbers the table holds, and how many of them nodes hold.
+func (t *inoTable) stats() (held, live int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.ids), len(t.ids) - t.idle.Len()
 }

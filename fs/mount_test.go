@@ -19,6 +19,14 @@ func testMount(t *testing.T, store Store, prefix string, opt Options, kernelCach
 	if err != nil {
 		t.Fatal(err)
 	}
+	return mountRoot(t, root, opt, kernelCache)
+}
+
+// mountRoot mounts root (from NewRoot) on a temporary directory until the
+// test ends.
+func mountRoot(t *testing.T, root gofs.InodeEmbedder, opt Options, kernelCache bool) string {
+	t.Helper()
+	testenv.RequireFUSE(t)
 	dir := t.TempDir()
 	mo := GoFuseOptions(opt, "b2mount-test", false)
 	if !kernelCache {
