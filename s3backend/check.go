@@ -14,16 +14,25 @@ import (
 
 // Check proves, before anything is mounted, that the endpoint answers, the
 // credentials are accepted, the bucket exists and the key may list and read
-// it: one ListObjectsV2 (MaxKeys 1, delimiter "/", Prefix prefix) and, when
-// that finds an object, one HEAD of it, since B2 keys can have listFiles
-// without readFiles. Both are retried like any request on transient
-// failures. Its error reads as one line a user understands (and never
+// it: one ListObjectsV2 (MaxKeys 1, delimiter "/", Prefix prefix) and one
+// HEAD of the first object, since B2 keys can have listFiles without
+// readFiles. When the top level holds only folders, one more ListObjectsV2
+// (MaxKeys 1, no delimiter) finds an object deeper down to HEAD. All are
+// retried like any request on transient failures. Its error reads as one line a user understands (and never
 // contains the secret), and still wraps the sentinel and the cause for
 // errors.Is/As. Safe for concurrent use.
 func (c *Client) Check(ctx context.Context, prefix string) error {
 	page, err := c.listPage(ctx, prefix, nil, 1)
 	if err == nil {
-		return c.checkRead(ctx, page.Contents)
+		objs := page.Contents
+		if len(objs) == 0 && len(page.CommonPrefixes) > 0 {
+			// Folders only: the first object under them, however deep. A
+			// failure here is left for the reads, as in checkRead.
+			if deep, err := c.listPageDelim(ctx, prefix, "", nil, 1); err == nil {
+				objs = deep.Contents
+			}
+		}
+		return c.checkRead(ctx, objs)
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("check bucket %q: %w", c.bucket, err)

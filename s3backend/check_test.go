@@ -40,6 +40,18 @@ func TestCheck(t *testing.T) {
 	if !errors.Is(err, s3backend.ErrAccessDenied) || !strings.Contains(err.Error(), "it needs readFiles") {
 		t.Errorf("Check with a list-only key: %v", err)
 	}
+	// Folders only at the top: one more LIST, without a delimiter, finds
+	// an object deeper down, and the HEAD of it still catches the key.
+	f.reset()
+	f.put("albums/2024/june/a.jpg", []byte("jpg"))
+	err = c.Check(ctx, "albums/")
+	if !errors.Is(err, s3backend.ErrAccessDenied) || !strings.Contains(err.Error(), `HEAD "albums/2024/june/a.jpg" was denied`) {
+		t.Errorf("Check with a list-only key of a folders-only prefix: %v", err)
+	}
+	if reqs := f.requests(); len(reqs) != 3 || reqs[1].Kind() != "LIST" || strings.Contains(reqs[1].Query, "delimiter") || reqs[2].Kind() != "HEAD" {
+		t.Errorf("Check of a folders-only prefix sent %+v, want LIST, LIST without delimiter, HEAD", reqs)
+	}
+
 	// An empty prefix has nothing to HEAD: one LIST only.
 	f.setHook(nil)
 	f.reset()

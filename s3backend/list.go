@@ -77,13 +77,22 @@ func (c *Client) ListPages(ctx context.Context, prefix string, fn func(page List
 	}
 }
 
-// listPage fetches one page (maxKeys 0: server default) with retries.
+// listPage fetches one page (maxKeys 0: server default) with retries,
+// one level deep (delimiter "/").
 func (c *Client) listPage(ctx context.Context, prefix string, token *string, maxKeys int32) (*s3.ListObjectsV2Output, error) {
+	return c.listPageDelim(ctx, prefix, delimiter, token, maxKeys)
+}
+
+// listPageDelim is listPage with any delimiter; "" lists every key under
+// prefix, however deep.
+func (c *Client) listPageDelim(ctx context.Context, prefix, delim string, token *string, maxKeys int32) (*s3.ListObjectsV2Output, error) {
 	in := &s3.ListObjectsV2Input{
 		Bucket:            aws.String(c.bucket),
 		Prefix:            aws.String(prefix),
-		Delimiter:         aws.String(delimiter),
 		ContinuationToken: token,
+	}
+	if delim != "" {
+		in.Delimiter = aws.String(delim)
 	}
 	if maxKeys > 0 {
 		in.MaxKeys = aws.Int32(maxKeys)
