@@ -24,8 +24,9 @@ type dirNode struct {
 	prefix string // "" for the bucket root, else ends in "/"
 
 	mu       sync.Mutex       // guards the fields below
-	listing  *dirListing      // nil until listed
+	listing  *dirListing      // nil until listed; kept past the TTL for outages
 	listedAt time.Time        // when listing was fetched
+	staleLog bool             // an outage was logged since the last listing
 	inflight *listCall        // the listing being fetched, if any
 	probes   map[string]probe // names looked up while no fresh listing existed
 }
@@ -110,9 +111,13 @@ func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 	p, ok := n.probes[name]
 	n.mu.Unlock()
 	if !ok || !n.fsys.fresh(p.at) {
+		old := p
 		var err error
 		p, err = n.probe(ctx, name)
 		if err != nil {
+			if e, ok := n.staleEntry(err, name, old); ok {
+				return n.child(ctx, e, out), 0
+			}
 			return nil, n.fsys.errno(ctx, "lookup", n.prefix+name, err)
 		}
 		n.rememberProbe(name, p)
@@ -211,6 +216,42 @@ func (n *dirNode) child(ctx context.Context, e entry, out *fuse.EntryOut) *gofs.
 // forgotten it (see inoTable).
 func (n *dirNode) OnForget() { n.fsys.inos.unpin(dirID(n.prefix), n.StableAttr().Ino) }
 
+// staleFor returns the directory's last listing, even past its TTL, when
+// err is an outage (see isOutage), or nil. During an outage a name it
+// holds is still shown, so a photo whose pages the kernel still caches
+// opens offline; a name it lacks gets the outage's EIO, never ENOENT.
+// The first use per outage is logged.
+func (n *dirNode) staleFor(err error) *dirListing {
+	if !isOutage(err) {
+		return nil
+	}
+	n.mu.Lock()
+	l, logged := n.listing, n.staleLog
+	if l != nil {
+		n.staleLog = true
+	}
+	at := n.listedAt
+	n.mu.Unlock()
+	if l != nil && !logged {
+		n.fsys.log.Warn("showing an expired listing: the store does not answer", "prefix", n.prefix, "listed", at, "err", err)
+	}
+	return l
+}
+
+// staleEntry finds name, in an outage (err), in an expired probe that
+// found it (old; probes are newer than the listing, which drops them) or
+// else in the directory's expired listing.
+func (n *dirNode) staleEntry(err error, name string, old probe) (entry, bool) {
+	if isOutage(err) && old.found {
+		return old.e, true
+	}
+	if l := n.staleFor(err); l != nil {
+		e, ok := l.entries[name]
+		return e, ok
+	}
+	return entry{}, false
+}
+
 // listingFor returns the fresh listing if there is one, else the listing
 // being fetched (one LIST per 1,000 entries), starting the fetch if no one
 // has; concurrent readers share one fetch.
@@ -249,6 +290,7 @@ func (n *dirNode) fetchListing(ctx context.Context, c *listCall) {
 		n.listing = l
 		n.listedAt = n.fsys.opt.Clock()
 		n.probes = nil
+		n.staleLog = false
 	}
 	n.inflight = nil
 	n.mu.Unlock()

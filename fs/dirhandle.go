@@ -49,7 +49,9 @@ func (h *dirHandle) open(ctx context.Context) {
 // no more are decided, so the kernel passes them on at once and asks again
 // for the rest (an empty answer would mean the end of the directory); one
 // that has none yet waits for the next page. A failed listing gives EIO
-// (or ENOENT, EACCES: see toErrno) after the names it decided.
+// (or ENOENT, EACCES: see toErrno) after the names it decided; one that
+// fails in an outage before any name shows the directory's expired
+// listing instead, if it has one (dirNode.staleFor).
 func (h *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
 	h.open(ctx)
 	if ctx != h.batch {
@@ -69,6 +71,13 @@ func (h *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 		var err error
 		e, ok, err = h.call.entry(ctx, h.next)
 		if err != nil {
+			if h.next == 0 {
+				if l := h.n.staleFor(err); l != nil {
+					// Nothing handed out yet: show the last listing instead.
+					h.static, h.call = l, nil
+					return h.Readdirent(ctx)
+				}
+			}
 			return nil, h.n.fsys.errno(ctx, "list", h.n.prefix, err)
 		}
 		if !ok {

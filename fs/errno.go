@@ -36,3 +36,12 @@ func toErrno(err error) syscall.Errno {
 		return syscall.EIO
 	}
 }
+
+// isOutage reports whether err means the store could not answer (down,
+// throttling, timing out), as opposed to answering that something is
+// missing, forbidden or changed: the case in which an expired listing is
+// still worth showing.
+func isOutage(err error) bool {
+	return toErrno(err) == syscall.EIO &&
+		!errors.Is(err, s3backend.ErrNoBucket) && !errors.Is(err, s3backend.ErrChanged)
+}
