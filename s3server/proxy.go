@@ -62,12 +62,13 @@ type Proxy struct {
 
 	bodyBytes atomic.Int64 // response body bytes sent to clients since the last ResetCounts
 
-	lifeMu  sync.Mutex    // serialises SetDown and Close; guards srv, genDone, down, closed. Held while a listener is opened or closed, never on the request path.
-	srv     *http.Server  // current server, nil while down or closed
-	genDone chan struct{} // closed when the current server goes down
-	down    bool
-	closed  bool
-	serveWG sync.WaitGroup // Serve goroutines
+	lifeMu   sync.Mutex      // serialises SetDown and Close; guards srv, listener, genDone, down, closed. Held while a listener is opened or closed, never on the request path.
+	srv      *http.Server    // current server, nil while down or closed
+	listener *shapedListener // srv's listener
+	genDone  chan struct{}   // closed when the current server goes down
+	down     bool
+	closed   bool
+	serveWG  sync.WaitGroup // Serve goroutines
 }
 
 // NewProxy starts a Proxy on a free port of 127.0.0.1 forwarding to target
@@ -125,11 +126,12 @@ func (p *Proxy) startLocked(ln net.Listener) {
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(p.logger.Handler(), slog.LevelDebug),
 	}
-	p.srv, p.genDone, p.down = srv, done, false
+	sl := newShapedListener(ln, p.currentShape)
+	p.srv, p.listener, p.genDone, p.down = srv, sl, done, false
 	p.serveWG.Add(1)
 	go func() {
 		defer p.serveWG.Done()
-		if err := srv.Serve(shapedListener{Listener: ln, shape: p.currentShape}); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(sl); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			p.logger.Debug("s3 proxy serve", "err", err)
 		}
 	}()
@@ -141,8 +143,9 @@ func (p *Proxy) stopLocked() {
 		return
 	}
 	close(p.genDone)
+	p.listener.dropAll() // shaped answers still queued would hold up Close
 	_ = p.srv.Close()
-	p.srv, p.genDone = nil, nil
+	p.srv, p.listener, p.genDone = nil, nil, nil
 	p.transport.CloseIdleConnections()
 }
 

@@ -44,13 +44,20 @@ const flushWait = 2 * time.Second
 var errLineBroken = errors.New("shaped connection: client write failed")
 
 // shapedListener applies the shape current at each Accept to the
-// connection it accepts.
+// connection it accepts, and can drop every shaped connection at once.
 type shapedListener struct {
 	net.Listener
 	shape func() Shape
+
+	mu    sync.Mutex               // guards conns; never held across I/O
+	conns map[*shapedConn]struct{} // open shaped connections
 }
 
-func (l shapedListener) Accept() (net.Conn, error) {
+func newShapedListener(ln net.Listener, shape func() Shape) *shapedListener {
+	return &shapedListener{Listener: ln, shape: shape, conns: make(map[*shapedConn]struct{})}
+}
+
+func (l *shapedListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
@@ -59,7 +66,31 @@ func (l shapedListener) Accept() (net.Conn, error) {
 	if s.isZero() {
 		return c, nil
 	}
-	return newShapedConn(c, s), nil
+	sc := newShapedConn(c, s)
+	sc.forget = func() {
+		l.mu.Lock()
+		delete(l.conns, sc)
+		l.mu.Unlock()
+	}
+	l.mu.Lock()
+	l.conns[sc] = struct{}{}
+	l.mu.Unlock()
+	return sc, nil
+}
+
+// dropAll closes every shaped connection at once, answer bytes still
+// queued included, so that closing the server does not wait for them.
+func (l *shapedListener) dropAll() {
+	l.mu.Lock()
+	conns := make([]*shapedConn, 0, len(l.conns))
+	for c := range l.conns {
+		conns = append(conns, c)
+	}
+	l.mu.Unlock()
+	for _, c := range conns {
+		c.line.drop()
+		_ = c.Conn.Close() // fails a write the client was not taking
+	}
 }
 
 // shapedConn is a client connection whose writes go out through a delay
@@ -70,6 +101,7 @@ type shapedConn struct {
 	net.Conn
 	line    *delayLine
 	drained chan struct{} // closed when the drain goroutine has returned
+	forget  func()        // removes it from its listener; set before use
 
 	closeOnce sync.Once
 	closeErr  error
@@ -105,6 +137,9 @@ func (c *shapedConn) Close() error {
 		}
 		c.closeErr = c.Conn.Close()
 		<-c.drained // the close fails a write the client was not taking
+		if c.forget != nil {
+			c.forget()
+		}
 	})
 	return c.closeErr
 }
@@ -117,10 +152,11 @@ type delayLine struct {
 	mu    sync.Mutex // guards the fields below; never held across I/O
 	cond  *sync.Cond // signalled when q, held, done or abort change
 	q     []stamped
-	free  [][]byte // drained buffers, for push to reuse
-	held  int      // bytes in q
-	done  bool     // no more pushes: drain returns once q is empty
-	abort bool     // drain has given up
+	free  [][]byte      // drained buffers, for push to reuse
+	held  int           // bytes in q
+	done  bool          // no more pushes: drain returns once q is empty
+	abort bool          // drain has given up, or the line was dropped
+	stop  chan struct{} // closed by drop: drain stops waiting at once
 }
 
 type stamped struct {
@@ -129,7 +165,7 @@ type stamped struct {
 }
 
 func newDelayLine(limit int) *delayLine {
-	d := &delayLine{limit: limit}
+	d := &delayLine{limit: limit, stop: make(chan struct{})}
 	d.cond = sync.NewCond(&d.mu)
 	return d
 }
@@ -167,6 +203,20 @@ func (d *delayLine) push(p []byte) (int, error) {
 	return n, nil
 }
 
+// drop empties the line and ends it: drain returns without writing what
+// was queued, and pushes fail.
+func (d *delayLine) drop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.q, d.held, d.done, d.abort = nil, 0, true, true
+	select {
+	case <-d.stop: // dropped already (only drop closes stop, under mu)
+	default:
+		close(d.stop)
+	}
+	d.cond.Broadcast()
+}
+
 // end marks the end of the pushes: drain returns once the line is empty.
 func (d *delayLine) end() {
 	d.mu.Lock()
@@ -198,7 +248,13 @@ func (d *delayLine) drain(w net.Conn, shape Shape) error {
 			due = next
 		}
 		if wait := time.Until(due); wait > 0 {
-			time.Sleep(wait)
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-d.stop:
+				t.Stop()
+				return errLineBroken
+			}
 		}
 		_, err := w.Write(c.data)
 

@@ -98,3 +98,35 @@ func TestShapedProxyCloses(t *testing.T) {
 		t.Error("the proxy still answers after Close")
 	}
 }
+
+// SetDown drops shaped connections at once, even with an answer still
+// waiting out its latency in the delay line.
+func TestSetDownDropsShapedAnswersAtOnce(t *testing.T) {
+	s := startEmbedded(t)
+	setupObject(t, s, 10)
+	if err := s.Proxy.SetShape(s3server.Shape{Latency: 3 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s)
+	got := make(chan error, 1)
+	go func() {
+		_, _, err := c.do("GET", "/bkt/obj", nil)
+		got <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // the answer is in the delay line now
+	start := time.Now()
+	if err := s.Proxy.SetDown(true); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("SetDown took %v with a shaped answer queued, want it at once", d)
+	}
+	select {
+	case err := <-got:
+		if err == nil {
+			t.Error("the queued answer still arrived after SetDown")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client hangs after SetDown")
+	}
+}
