@@ -40,7 +40,7 @@ const shaperChunk = 256 << 10
 const flushWait = 2 * time.Second
 
 // errLineBroken is what a write to a shaped connection returns once the
-// client could not be written to.
+// client could not be written to, or the connection was dropped.
 var errLineBroken = errors.New("shaped connection: client write failed")
 
 // shapedListener applies the shape current at each Accept to the
