@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/b2mount/b2mount"
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // The bucket's layout.
@@ -33,7 +33,7 @@ func parKey(i int) string { return fmt.Sprintf("%sf%d.bin", parPrefix, i) }
 // folder of small files, a small tree, and the sample bucket (whose root
 // holds the photos) under photos/. Contents are pseudo-random, so nothing
 // compresses.
-func generate(ctx context.Context, srv *s3server.Server, cfg *config) error {
+func generate(ctx context.Context, srv *s3test.Server, cfg *config) error {
 	if err := srv.CreateBucket(bucket); err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func generate(ctx context.Context, srv *s3server.Server, cfg *config) error {
 }
 
 // putAll stores a few bytes under each key, 8 at a time.
-func putAll(ctx context.Context, srv *s3server.Server, keys []string) error {
+func putAll(ctx context.Context, srv *s3test.Server, keys []string) error {
 	work := make(chan string)
 	errs := make(chan error, 8)
 	var wg sync.WaitGroup

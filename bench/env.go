@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // env is what every profile shares: the server with the data, the
@@ -19,7 +19,7 @@ import (
 type env struct {
 	cfg     *config
 	log     *slog.Logger
-	srv     *s3server.Server
+	srv     *s3test.Server
 	work    string
 	rmWork  bool
 	b2mount string
@@ -47,11 +47,11 @@ func setUp(ctx context.Context, cfg *config, logger *slog.Logger) (_ *env, err e
 			return nil, fmt.Errorf("build b2mount: %w\n%s", err, out)
 		}
 	}
-	bin, err := s3server.FindVersity()
+	bin, err := s3test.FindVersity()
 	if err != nil {
 		return nil, err
 	}
-	if e.srv, err = s3server.StartVersity(ctx, bin, filepath.Join(e.work, "data"), logger.With("component", "versitygw")); err != nil {
+	if e.srv, err = s3test.StartVersity(ctx, bin, filepath.Join(e.work, "data"), logger.With("component", "versitygw")); err != nil {
 		return nil, err
 	}
 	logger.Info("generating data", "big_mib", cfg.bigSize>>20, "par_files", cfg.parFiles, "small_files", cfg.smallFiles)
@@ -79,7 +79,7 @@ func (e *env) describe() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "- date: %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "- machine: %s, %d CPUs, %s RAM, kernel %s, %s\n", cpuModel(), runtime.NumCPU(), memTotal(), kernel(), runtime.Version())
-	fmt.Fprintf(&b, "- server: versitygw (posix) on 127.0.0.1 behind s3server's counting proxy, which also shapes the wan profile's answers; every contender goes through the same path\n")
+	fmt.Fprintf(&b, "- server: versitygw (posix) on 127.0.0.1 behind s3test's counting proxy, which also shapes the wan profile's answers; every contender goes through the same path\n")
 	fmt.Fprintf(&b, "- data: %d MiB file, %d × %d MiB files, %d small files, %d-dir tree, 5 photos\n",
 		e.cfg.bigSize>>20, e.cfg.parFiles, e.cfg.parSize>>20, e.cfg.smallFiles, treeDirs)
 	fmt.Fprintf(&b, "- runs: %d (medians), random reads %s each; every workload on a fresh mount\n", e.cfg.runs, e.cfg.duration)

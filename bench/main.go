@@ -3,7 +3,7 @@
 // bucket from versitygw on 127.0.0.1.
 //
 // Every contender goes through the same path: the counting proxy of
-// s3server (Server.URL), which reports the requests and response bytes the
+// s3test (Server.URL), which reports the requests and response bytes the
 // server saw, and which for the "wan" profile also shapes its answers
 // (Proxy.SetShape): 30 ms first-byte latency and 50 MB/s per connection. Each
 // workload starts on a fresh mount, so the kernel page cache and every

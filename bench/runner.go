@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/b2mount/b2mount/s3backend"
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // directName is the baseline's name in the tables.
@@ -56,7 +56,7 @@ func runProfile(ctx context.Context, e *env, p profile) (string, error) {
 		if err := e.srv.Proxy.SetShape(p.shape); err != nil {
 			return "", err
 		}
-		defer func() { _ = e.srv.Proxy.SetShape(s3server.Shape{}) }()
+		defer func() { _ = e.srv.Proxy.SetShape(s3test.Shape{}) }()
 	}
 	client, err := s3backend.New(ctx, s3backend.Config{
 		Endpoint: endpoint, Region: e.srv.Region, Bucket: bucket, KeyID: e.srv.KeyID, SecretKey: e.srv.SecretKey,

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // session is one contender's fresh view of the bucket: for a mount, a new
@@ -35,17 +35,17 @@ type counts struct {
 	bytes                  int64
 }
 
-func snapshot(px *s3server.Proxy) counts {
+func snapshot(px *s3test.Proxy) counts {
 	c := px.Counts()
 	other := 0
 	for op, n := range c {
 		switch op {
-		case s3server.OpList, s3server.OpHead, s3server.OpGet:
+		case s3test.OpList, s3test.OpHead, s3test.OpGet:
 		default:
 			other += n
 		}
 	}
-	return counts{list: c[s3server.OpList], head: c[s3server.OpHead], get: c[s3server.OpGet], other: other, bytes: px.ResponseBytes()}
+	return counts{list: c[s3test.OpList], head: c[s3test.OpHead], get: c[s3test.OpGet], other: other, bytes: px.ResponseBytes()}
 }
 
 // seqResult is one sequential read.
@@ -81,7 +81,7 @@ type randResult struct {
 }
 
 // measureSeq reads keys at once (one reader each) from a fresh session.
-func measureSeq(ctx context.Context, px *s3server.Proxy, fresh freshFunc, keys []string) (seqResult, error) {
+func measureSeq(ctx context.Context, px *s3test.Proxy, fresh freshFunc, keys []string) (seqResult, error) {
 	s, err := fresh(ctx)
 	if err != nil {
 		return seqResult{}, err
@@ -120,7 +120,7 @@ func measureSeq(ctx context.Context, px *s3server.Proxy, fresh freshFunc, keys [
 
 // measureList lists the top of a fresh session (as anyone would before
 // going into a folder), then times fn on prefix alone.
-func measureList(ctx context.Context, px *s3server.Proxy, fresh freshFunc, long bool, prefix string) (listResult, error) {
+func measureList(ctx context.Context, px *s3test.Proxy, fresh freshFunc, long bool, prefix string) (listResult, error) {
 	s, err := fresh(ctx)
 	if err != nil {
 		return listResult{}, err
@@ -141,7 +141,7 @@ func measureList(ctx context.Context, px *s3server.Proxy, fresh freshFunc, long 
 
 // measurePhotos lists the photos' folder on a fresh session, reads each
 // photo whole, then all of them again.
-func measurePhotos(ctx context.Context, px *s3server.Proxy, fresh freshFunc) (photoResult, error) {
+func measurePhotos(ctx context.Context, px *s3test.Proxy, fresh freshFunc) (photoResult, error) {
 	s, err := fresh(ctx)
 	if err != nil {
 		return photoResult{}, err
@@ -177,7 +177,7 @@ func measurePhotos(ctx context.Context, px *s3server.Proxy, fresh freshFunc) (ph
 // one read at a time, for d (or until every block was read once), from a
 // fresh session. The offsets come from a fixed seed, so every contender is
 // asked the same sequence.
-func measureRandom(ctx context.Context, px *s3server.Proxy, fresh freshFunc, key string, fileSize, size int64, d time.Duration) (randResult, error) {
+func measureRandom(ctx context.Context, px *s3test.Proxy, fresh freshFunc, key string, fileSize, size int64, d time.Duration) (randResult, error) {
 	s, err := fresh(ctx)
 	if err != nil {
 		return randResult{}, err

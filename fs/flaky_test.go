@@ -12,7 +12,7 @@ import (
 
 	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/s3backend"
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 const (
@@ -25,10 +25,10 @@ const (
 // 503 SlowDown (every third with Retry-After: 1), and 20% of the GET
 // bodies longer than 1,500 bytes break off after 1,500 bytes. The first
 // two listings fail for sure: a tree this size needs only a handful.
-var flakyFaults = s3server.Faults{
+var flakyFaults = s3test.Faults{
 	Seed:            1,
 	FailFirstN:      2,
-	FailOps:         []string{s3server.OpList},
+	FailOps:         []string{s3test.OpList},
 	FailGET:         0.3,
 	FailLIST:        0.2,
 	RetryAfter:      "1",
@@ -131,11 +131,11 @@ func parseRange(h string) (int64, int64, bool) {
 // off: the next GET of the same key that ends where the cut one did starts
 // cutAfter bytes later, not at the part's start. It returns how many cuts
 // it matched.
-func checkResumes(t *testing.T, reqs []s3server.Request) int {
+func checkResumes(t *testing.T, reqs []s3test.Request) int {
 	t.Helper()
 	matched := 0
 	for i, r := range reqs {
-		if r.Op != s3server.OpGet {
+		if r.Op != s3test.OpGet {
 			continue
 		}
 		if r.IfMatch == "" {
@@ -151,7 +151,7 @@ func checkResumes(t *testing.T, reqs []s3server.Request) int {
 		}
 		for _, next := range reqs[i+1:] {
 			nlo, nhi, ok := parseRange(next.Range)
-			if next.Op != s3server.OpGet || next.Path != r.Path || !ok || nhi != hi {
+			if next.Op != s3test.OpGet || next.Path != r.Path || !ok || nhi != hi {
 				continue
 			}
 			if nlo != lo+cutAfter || next.IfMatch != r.IfMatch {
@@ -177,7 +177,7 @@ func TestCopyThroughAFlakyServer(t *testing.T) {
 	for _, kind := range testenv.ServerKinds {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
-			withBig := kind == s3server.KindVersity
+			withBig := kind == s3test.KindVersity
 			start := time.Now()
 			src := makeTree(t, withBig)
 			srv := testenv.StartServer(t, kind)

@@ -13,7 +13,7 @@ import (
 	"github.com/b2mount/b2mount/fs"
 	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/s3backend"
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // mountSpec says how mountWith mounts a bucket.
@@ -33,7 +33,7 @@ type mountSpec struct {
 
 // mountWith mounts spec.bucket of srv through s3backend, as the CLI does,
 // and unmounts it when the test ends.
-func mountWith(t *testing.T, srv *s3server.Server, spec mountSpec) string {
+func mountWith(t *testing.T, srv *s3test.Server, spec mountSpec) string {
 	t.Helper()
 	testenv.RequireFUSE(t)
 	cfg := s3backend.Config{

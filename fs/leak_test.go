@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/b2mount/b2mount/internal/testenv"
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // leakChildEnv tells the test binary it is the child process of
@@ -87,7 +87,7 @@ func TestOpenReadCloseLeavesNothingBehind(t *testing.T) {
 	}
 	const cycles = 10_000
 	const tolerance = 10
-	srv := testenv.StartServer(t, s3server.KindVersity)
+	srv := testenv.StartServer(t, s3test.KindVersity)
 	const bucket = "cycles"
 	if err := srv.CreateBucket(bucket); err != nil {
 		t.Fatal(err)

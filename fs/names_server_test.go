@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/b2mount/b2mount/internal/testenv"
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // TestNameRulesThroughS3 checks the naming rules on a real S3 listing. Only
@@ -16,7 +16,7 @@ import (
 // keys to paths, so it cannot store "a//b", "./", ".." or 256-byte
 // components (the same rules are also tested against the in-memory store).
 func TestNameRulesThroughS3(t *testing.T) {
-	srv := testenv.StartServer(t, s3server.KindEmbedded)
+	srv := testenv.StartServer(t, s3test.KindEmbedded)
 	const bucket = "names"
 	if err := srv.CreateBucket(bucket); err != nil {
 		t.Fatal(err)

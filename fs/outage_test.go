@@ -9,7 +9,7 @@ import (
 
 	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/s3backend"
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // Short timeouts for the outage tests: an attempt is abandoned after
@@ -77,15 +77,15 @@ func TestOutageGivesEIOAndRecovers(t *testing.T) {
 
 			// Two stalled GETs are each abandoned after the request timeout
 			// and the third try succeeds.
-			if err := srv.Proxy.SetFaults(s3server.Faults{StallFirstN: 2, StallOps: []string{s3server.OpGet}}); err != nil {
+			if err := srv.Proxy.SetFaults(s3test.Faults{StallFirstN: 2, StallOps: []string{s3test.OpGet}}); err != nil {
 				t.Fatal(err)
 			}
 			srv.Proxy.ResetCounts()
 			res := runLimited(t, 10*time.Second, "cat", p("top.txt"))
 			wantOK(t, "cat after two stalled GETs", res, "content of top.txt")
-			var gets []s3server.Request
+			var gets []s3test.Request
 			for _, r := range srv.Proxy.Requests() {
-				if r.Op == s3server.OpGet {
+				if r.Op == s3test.OpGet {
 					gets = append(gets, r)
 				}
 			}
@@ -100,13 +100,13 @@ func TestOutageGivesEIOAndRecovers(t *testing.T) {
 				}
 			}
 			// The same for a listing.
-			if err := srv.Proxy.SetFaults(s3server.Faults{StallFirstN: 1, StallOps: []string{s3server.OpList}}); err != nil {
+			if err := srv.Proxy.SetFaults(s3test.Faults{StallFirstN: 1, StallOps: []string{s3test.OpList}}); err != nil {
 				t.Fatal(err)
 			}
 			wantOK(t, "ls after a stalled LIST", runLimited(t, 10*time.Second, "ls", p("listed")), "a.txt")
 
 			// The server accepts requests and never answers.
-			if err := srv.Proxy.SetFaults(s3server.Faults{StallFraction: 1}); err != nil {
+			if err := srv.Proxy.SetFaults(s3test.Faults{StallFraction: 1}); err != nil {
 				t.Fatal(err)
 			}
 			wantEIO(t, "ls of an unlisted directory (stalled)", runLimited(t, 30*time.Second, "ls", p("stalled")))
@@ -114,7 +114,7 @@ func TestOutageGivesEIOAndRecovers(t *testing.T) {
 			wantEIO(t, "cat of an unread file (stalled)", runLimited(t, 30*time.Second, "cat", p("listed/a.txt")))
 
 			// The server is gone: connections are refused.
-			if err := srv.Proxy.SetFaults(s3server.Faults{}); err != nil {
+			if err := srv.Proxy.SetFaults(s3test.Faults{}); err != nil {
 				t.Fatal(err)
 			}
 			if err := srv.Proxy.SetDown(true); err != nil {

@@ -19,7 +19,7 @@ import (
 
 	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/s3backend"
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 func pattern(n int, seed uint64) []byte {
@@ -268,7 +268,7 @@ func TestFarSeekDropsTheWindowAndReadsOnlyWhatWasAsked(t *testing.T) {
 }
 
 func TestCutPartResumesAtItsOffsetWithTheSameETag(t *testing.T) {
-	srv, err := s3server.StartEmbedded(nil)
+	srv, err := s3test.StartEmbedded(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestCutPartResumesAtItsOffsetWithTheSameETag(t *testing.T) {
 	names(t, mnt)
 	// The first part's body breaks off after 300,000 bytes.
 	const cutAt = 300000
-	if err := srv.Proxy.SetFaults(s3server.Faults{CutFirstN: 1, CutAfterBytes: cutAt}); err != nil {
+	if err := srv.Proxy.SetFaults(s3test.Faults{CutFirstN: 1, CutAfterBytes: cutAt}); err != nil {
 		t.Fatal(err)
 	}
 	srv.Proxy.ResetCounts()
@@ -299,7 +299,7 @@ func TestCutPartResumesAtItsOffsetWithTheSameETag(t *testing.T) {
 		t.Fatalf("read through a cut: %d bytes, %v; equal: %v", len(got), err, bytes.Equal(got, data))
 	}
 	reqs := srv.Proxy.Requests()
-	var cut *s3server.Request
+	var cut *s3test.Request
 	for i := range reqs {
 		if reqs[i].Fault == "cut" {
 			cut = &reqs[i]
@@ -310,7 +310,7 @@ func TestCutPartResumesAtItsOffsetWithTheSameETag(t *testing.T) {
 	}
 	resumed := false
 	for _, r := range reqs {
-		if r.Op == s3server.OpGet && r.Range == fmt.Sprintf("bytes=%d-1048575", cutAt) {
+		if r.Op == s3test.OpGet && r.Range == fmt.Sprintf("bytes=%d-1048575", cutAt) {
 			resumed = true
 			if r.IfMatch != cut.IfMatch {
 				t.Errorf("resumed with If-Match %q, the cut GET had %q", r.IfMatch, cut.IfMatch)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/b2mount/b2mount/fs"
 	"github.com/b2mount/b2mount/internal/testenv"
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // versionSize is large enough that a reader 1 MiB in has not had the rest
@@ -134,9 +134,9 @@ func TestReplacedWhileStreamingNeverMixesVersions(t *testing.T) {
 					t.Errorf("%s after the TTL: %d bytes, %v; new version whole: %v", name, len(got), err, bytes.Equal(got, want))
 				}
 			}
-			var gets []s3server.Request
+			var gets []s3test.Request
 			for _, r := range srv.Proxy.Requests() {
-				if r.Op == s3server.OpGet && r.IfMatch == "" {
+				if r.Op == s3test.OpGet && r.IfMatch == "" {
 					gets = append(gets, r)
 				}
 			}

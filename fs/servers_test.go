@@ -14,14 +14,14 @@ import (
 	"testing"
 
 	"github.com/b2mount/b2mount/internal/testenv"
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 const sampleDir = "../testdata/developer-b2-quick-start"
 
 // mountBucket mounts bucket[:prefix] of srv through its proxy with the
 // default options, as the CLI does.
-func mountBucket(t *testing.T, srv *s3server.Server, bucket, prefix string) string {
+func mountBucket(t *testing.T, srv *s3test.Server, bucket, prefix string) string {
 	t.Helper()
 	return mountWith(t, srv, mountSpec{bucket: bucket, prefix: prefix})
 }
@@ -37,10 +37,10 @@ func run(t *testing.T, name string, args ...string) string {
 
 // noWrites fails the test if the server saw any request that could change
 // the bucket.
-func noWrites(t *testing.T, srv *s3server.Server) {
+func noWrites(t *testing.T, srv *s3test.Server) {
 	t.Helper()
 	c := srv.Proxy.Counts()
-	for _, op := range []string{s3server.OpPut, s3server.OpPost, s3server.OpDelete, s3server.OpCopy} {
+	for _, op := range []string{s3test.OpPut, s3test.OpPost, s3test.OpDelete, s3test.OpCopy} {
 		if c[op] != 0 {
 			t.Errorf("%d %s requests reached the server", c[op], op)
 		}
@@ -86,14 +86,14 @@ func TestSampleBucketThroughRealServers(t *testing.T) {
 			// HEAD is the probe of album/photos.html, looked up by cat before
 			// album/ was listed (HEAD plus LIST max-keys 1).
 			c := srv.Proxy.Counts()
-			if c[s3server.OpGet] != 8 || c[s3server.OpHead] != 1 || c[s3server.OpList] != 3 {
+			if c[s3test.OpGet] != 8 || c[s3test.OpHead] != 1 || c[s3test.OpList] != 3 {
 				t.Errorf("requests for ls, stat, cat and cp -r of 8 files: %v; want 8 GET, 1 HEAD, 3 LIST", c)
 				for _, r := range srv.Proxy.Requests() {
 					t.Logf("%s %s?%s range=%s", r.Op, r.Path, r.Query, r.Range)
 				}
 			}
 			for _, r := range srv.Proxy.Requests() {
-				if r.Op == s3server.OpGet && r.IfMatch == "" {
+				if r.Op == s3test.OpGet && r.IfMatch == "" {
 					t.Errorf("GET %s without If-Match", r.Path)
 				}
 			}
@@ -127,7 +127,7 @@ func TestListingCostAndWritesThroughRealServers(t *testing.T) {
 			if n := strings.Count(out, ".jpg\n"); n != 2500 {
 				t.Errorf("ls -l shows %d files, want 2500", n)
 			}
-			if c := srv.Proxy.Counts(); c[s3server.OpList] != 3 || c[s3server.OpHead] != 0 || c[s3server.OpGet] != 0 {
+			if c := srv.Proxy.Counts(); c[s3test.OpList] != 3 || c[s3test.OpHead] != 0 || c[s3test.OpGet] != 0 {
 				t.Errorf("ls -l of 2,500 entries sent %v; want 3 LIST, 0 HEAD", c)
 			}
 

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/b2mount/b2mount/internal/testenv"
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // binary is the b2mount built once for these tests.
@@ -162,7 +162,7 @@ func failure(t *testing.T, environ []string, want string, args ...string) string
 
 func TestBadInputFailsBeforeMounting(t *testing.T) {
 	testenv.RequireFUSE(t)
-	srv := testenv.StartServer(t, s3server.KindVersity)
+	srv := testenv.StartServer(t, s3test.KindVersity)
 	if err := srv.CreateBucket("photos"); err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestBadInputFailsBeforeMounting(t *testing.T) {
 
 func TestMountOfARealServerAndAlreadyMounted(t *testing.T) {
 	testenv.RequireFUSE(t)
-	srv := testenv.StartServer(t, s3server.KindVersity)
+	srv := testenv.StartServer(t, s3test.KindVersity)
 	if err := srv.CreateBucket("photos"); err != nil {
 		t.Fatal(err)
 	}

@@ -6,14 +6,14 @@ import (
 	"log/slog"
 
 	"github.com/b2mount/b2mount"
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // startDemo serves the bundled sample bucket from an in-process S3 server on
 // 127.0.0.1 and points c at it; the mount then goes through the very same
 // s3backend client as a real bucket. The returned func stops the server.
 func startDemo(c *config, logger *slog.Logger) (func(), error) {
-	srv, err := s3server.StartEmbedded(logger.With("component", "demo-s3"))
+	srv, err := s3test.StartEmbedded(logger.With("component", "demo-s3"))
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
@@ -33,7 +33,7 @@ func startDemo(c *config, logger *slog.Logger) (func(), error) {
 }
 
 // loadFS puts every file of fsys into bucket, keyed by its path.
-func loadFS(srv *s3server.Server, bucket string, fsys iofs.FS) error {
+func loadFS(srv *s3test.Server, bucket string, fsys iofs.FS) error {
 	return iofs.WalkDir(fsys, ".", func(path string, d iofs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err

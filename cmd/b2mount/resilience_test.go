@@ -13,12 +13,12 @@ import (
 	"time"
 
 	"github.com/b2mount/b2mount/internal/testenv"
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // serverEnv is a minimal environment that points b2mount at srv with its
 // root key in the environment.
-func serverEnv(t *testing.T, srv *s3server.Server) []string {
+func serverEnv(t *testing.T, srv *s3test.Server) []string {
 	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
 		"ENDPOINT=" + srv.URL, "KEY_ID_RO=" + srv.KeyID, "APPLICATION_KEY_RO=" + srv.SecretKey}
 }
@@ -37,9 +37,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // stalledGET reports whether the proxy holds a GET of key: one that got
 // no answer yet (the log fills in the fault when the request ends).
-func stalledGET(srv *s3server.Server, key string) bool {
+func stalledGET(srv *s3test.Server, key string) bool {
 	for _, r := range srv.Proxy.Requests() {
-		if r.Op == s3server.OpGet && strings.HasSuffix(r.Path, "/"+key) && r.Status == 0 && r.Duration == 0 {
+		if r.Op == s3test.OpGet && strings.HasSuffix(r.Path, "/"+key) && r.Status == 0 && r.Duration == 0 {
 			return true
 		}
 	}
@@ -57,7 +57,7 @@ func TestSignalDuringStalledReadsExitsCleanly(t *testing.T) {
 	for _, tc := range []struct {
 		sig  syscall.Signal
 		kind string
-	}{{syscall.SIGTERM, s3server.KindVersity}, {syscall.SIGINT, s3server.KindEmbedded}} {
+	}{{syscall.SIGTERM, s3test.KindVersity}, {syscall.SIGINT, s3test.KindEmbedded}} {
 		t.Run(tc.sig.String(), func(t *testing.T) {
 			t.Parallel()
 			srv := testenv.StartServer(t, tc.kind)
@@ -83,7 +83,7 @@ func TestSignalDuringStalledReadsExitsCleanly(t *testing.T) {
 			if _, err := held.ReadAt(head, 0); err != nil {
 				t.Fatal(err)
 			}
-			if err := srv.Proxy.SetFaults(s3server.Faults{StallFraction: 1, StallOps: []string{s3server.OpGet}}); err != nil {
+			if err := srv.Proxy.SetFaults(s3test.Faults{StallFraction: 1, StallOps: []string{s3test.OpGet}}); err != nil {
 				t.Fatal(err)
 			}
 			// A read of the held file far from what was fetched, and a
@@ -145,7 +145,7 @@ func TestKeyWithoutCapabilitiesFailsBeforeMounting(t *testing.T) {
 		t.Fatal(err)
 	}
 	const keyID, secret = "LIMITEDKEY0000000000", "limited-secret-never-printed"
-	if err := srv.CreateUser(keyID, secret, s3server.RoleUser); err != nil {
+	if err := srv.CreateUser(keyID, secret, s3test.RoleUser); err != nil {
 		t.Fatal(err)
 	}
 	environ := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
@@ -172,7 +172,7 @@ func procCmdline(t *testing.T, pid int) string {
 // .env file that every user can read gets a warning.
 func TestSecretNeverShows(t *testing.T) {
 	testenv.RequireFUSE(t)
-	srv := testenv.StartServer(t, s3server.KindVersity)
+	srv := testenv.StartServer(t, s3test.KindVersity)
 	const bucket = "secrets"
 	if err := srv.CreateBucket(bucket); err != nil {
 		t.Fatal(err)
@@ -200,7 +200,7 @@ func TestSecretNeverShows(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := srv.Proxy.SetFaults(s3server.Faults{}); err != nil {
+			if err := srv.Proxy.SetFaults(s3test.Faults{}); err != nil {
 				t.Fatal(err)
 			}
 			cmd, stderr := start(dir) // b2mount's stdout is its ready line only
@@ -209,7 +209,7 @@ func TestSecretNeverShows(t *testing.T) {
 			}
 			// Give the debug log retries and resumes to report, then a
 			// read that fails for good (403: no retries to wait for).
-			if err := srv.Proxy.SetFaults(s3server.Faults{Seed: 3, FailGET: 0.5, FailLIST: 0.5, CutGETFraction: 0.5, CutAfterBytes: 1000}); err != nil {
+			if err := srv.Proxy.SetFaults(s3test.Faults{Seed: 3, FailGET: 0.5, FailLIST: 0.5, CutGETFraction: 0.5, CutAfterBytes: 1000}); err != nil {
 				t.Fatal(err)
 			}
 			if out, err := exec.Command("ls", "-lR", dir).CombinedOutput(); err != nil {
@@ -218,7 +218,7 @@ func TestSecretNeverShows(t *testing.T) {
 			if out, err := exec.Command("cat", filepath.Join(dir, "a/one.txt"), filepath.Join(dir, "b.bin")).CombinedOutput(); err != nil {
 				t.Errorf("cat: %v\n%s", err, out)
 			}
-			if err := srv.Proxy.SetFaults(s3server.Faults{FailGET: 1, Status: 403, Code: "AccessDenied"}); err != nil {
+			if err := srv.Proxy.SetFaults(s3test.Faults{FailGET: 1, Status: 403, Code: "AccessDenied"}); err != nil {
 				t.Fatal(err)
 			}
 			if err := exec.Command("cat", filepath.Join(dir, "a/two.txt")).Run(); err == nil {
@@ -271,7 +271,7 @@ func mountOptions(t *testing.T, dir string) (string, string) {
 func TestAllowOtherEnforcesModes(t *testing.T) {
 	testenv.RequireFUSE(t)
 	testenv.Require(t, os.Getuid() == 0, "--allow-other without user_allow_other and running as another user need root")
-	srv := testenv.StartServer(t, s3server.KindEmbedded)
+	srv := testenv.StartServer(t, s3test.KindEmbedded)
 	const bucket = "shared"
 	if err := srv.CreateBucket(bucket); err != nil {
 		t.Fatal(err)

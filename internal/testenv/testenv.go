@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // InCI reports whether the tests run in CI, where nothing may be skipped
@@ -44,34 +44,34 @@ func RequireFUSE(t testing.TB) {
 	Require(t, err == nil, "fusermount3 is not installed (apt-get install -y fuse3)")
 }
 
-// StartServer starts an S3 server of the given kind (s3server.KindEmbedded
-// or s3server.KindVersity) for one test and stops it by its PID when the
+// StartServer starts an S3 server of the given kind (s3test.KindEmbedded
+// or s3test.KindVersity) for one test and stops it by its PID when the
 // test ends. A missing versitygw skips the test, or fails it in CI.
-func StartServer(t testing.TB, kind string) *s3server.Server {
+func StartServer(t testing.TB, kind string) *s3test.Server {
 	t.Helper()
 	return startServer(t, kind)
 }
 
 // StartVersityWithUsers starts versitygw like StartServer, with its
-// internal IAM service on (s3server.WithIAM), so that the test can add keys
+// internal IAM service on (s3test.WithIAM), so that the test can add keys
 // other than the root's with Server.CreateUser.
-func StartVersityWithUsers(t testing.TB) *s3server.Server {
+func StartVersityWithUsers(t testing.TB) *s3test.Server {
 	t.Helper()
-	return startServer(t, s3server.KindVersity, s3server.WithIAM())
+	return startServer(t, s3test.KindVersity, s3test.WithIAM())
 }
 
-func startServer(t testing.TB, kind string, opts ...s3server.VersityOption) *s3server.Server {
+func startServer(t testing.TB, kind string, opts ...s3test.VersityOption) *s3test.Server {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
-	var srv *s3server.Server
+	var srv *s3test.Server
 	var err error
 	switch kind {
-	case s3server.KindEmbedded:
-		srv, err = s3server.StartEmbedded(logger)
-	case s3server.KindVersity:
-		bin, ferr := s3server.FindVersity()
+	case s3test.KindEmbedded:
+		srv, err = s3test.StartEmbedded(logger)
+	case s3test.KindVersity:
+		bin, ferr := s3test.FindVersity()
 		Require(t, ferr == nil, "versitygw is not installed (go install github.com/versity/versitygw/cmd/versitygw@v1.8.0)")
-		srv, err = s3server.StartVersity(context.Background(), bin, filepath.Join(t.TempDir(), "data"), logger, opts...)
+		srv, err = s3test.StartVersity(context.Background(), bin, filepath.Join(t.TempDir(), "data"), logger, opts...)
 	default:
 		t.Fatalf("unknown server kind %q", kind)
 	}
@@ -87,7 +87,7 @@ func startServer(t testing.TB, kind string, opts ...s3server.VersityOption) *s3s
 }
 
 // ServerKinds are the servers every integration test runs against.
-var ServerKinds = []string{s3server.KindEmbedded, s3server.KindVersity}
+var ServerKinds = []string{s3test.KindEmbedded, s3test.KindVersity}
 
 // Clock is a settable clock for tests of TTLs: pass its Now as the clock
 // and move time with Advance instead of sleeping. Safe for concurrent use.

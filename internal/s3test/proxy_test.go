@@ -1,4 +1,4 @@
-package s3server_test
+package s3test_test
 
 import (
 	"errors"
@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // setupObject creates bucket "bkt" with object "obj" of n random bytes.
-func setupObject(t *testing.T, s *s3server.Server, n int) []byte {
+func setupObject(t *testing.T, s *s3test.Server, n int) []byte {
 	t.Helper()
 	data := randomBytes(n)
 	if err := s.CreateBucket("bkt"); err != nil {
@@ -30,10 +30,10 @@ func setupObject(t *testing.T, s *s3server.Server, n int) []byte {
 }
 
 func TestFaultFailFirstN(t *testing.T) {
-	forEachServer(t, func(t *testing.T, s *s3server.Server) {
+	forEachServer(t, func(t *testing.T, s *s3test.Server) {
 		data := setupObject(t, s, 1000)
 		c := newClient(t, s)
-		if err := s.Proxy.SetFaults(s3server.Faults{FailFirstN: 1, FailOps: []string{s3server.OpGet}, RetryAfter: "1"}); err != nil {
+		if err := s.Proxy.SetFaults(s3test.Faults{FailFirstN: 1, FailOps: []string{s3test.OpGet}, RetryAfter: "1"}); err != nil {
 			t.Fatal(err)
 		}
 		c.mustDo(200, "GET", "/bkt?list-type=2", nil) // not a GET: untouched
@@ -55,7 +55,7 @@ func TestFaultFailFirstN(t *testing.T) {
 		}
 
 		// 500 on the first two listings; HEAD always fails, without a body.
-		if err := s.Proxy.SetFaults(s3server.Faults{FailFirstN: 2, FailOps: []string{s3server.OpList}, Status: 500, FailHEAD: 1}); err != nil {
+		if err := s.Proxy.SetFaults(s3test.Faults{FailFirstN: 2, FailOps: []string{s3test.OpList}, Status: 500, FailHEAD: 1}); err != nil {
 			t.Fatal(err)
 		}
 		for range 2 {
@@ -70,7 +70,7 @@ func TestFaultFailFirstN(t *testing.T) {
 			t.Errorf("HEAD error has a body: %q", body)
 		}
 		c.mustDo(200, "HEAD", "/bkt", nil) // HEADBUCKET is not HEAD
-		if err := s.Proxy.SetFaults(s3server.Faults{}); err != nil {
+		if err := s.Proxy.SetFaults(s3test.Faults{}); err != nil {
 			t.Fatal(err)
 		}
 		c.mustDo(200, "HEAD", "/bkt/obj", nil)
@@ -78,11 +78,11 @@ func TestFaultFailFirstN(t *testing.T) {
 }
 
 func TestFaultCut(t *testing.T) {
-	forEachServer(t, func(t *testing.T, s *s3server.Server) {
+	forEachServer(t, func(t *testing.T, s *s3test.Server) {
 		data := setupObject(t, s, 200<<10)
 		c := newClient(t, s)
 		for _, after := range []int64{0, 1000, 100 << 10} {
-			if err := s.Proxy.SetFaults(s3server.Faults{CutFirstN: 1, CutAfterBytes: after}); err != nil {
+			if err := s.Proxy.SetFaults(s3test.Faults{CutFirstN: 1, CutAfterBytes: after}); err != nil {
 				t.Fatal(err)
 			}
 			resp, body, err := c.do("GET", "/bkt/obj", nil)
@@ -108,7 +108,7 @@ func TestFaultCut(t *testing.T) {
 			}
 		}
 		// A ranged GET is cut too; a 404 GET does not use up the cut.
-		if err := s.Proxy.SetFaults(s3server.Faults{CutFirstN: 1, CutAfterBytes: 10}); err != nil {
+		if err := s.Proxy.SetFaults(s3test.Faults{CutFirstN: 1, CutAfterBytes: 10}); err != nil {
 			t.Fatal(err)
 		}
 		c.mustDo(404, "GET", "/bkt/missing", nil)
@@ -125,7 +125,7 @@ func TestFaultStall(t *testing.T) {
 	c := newClient(t, s)
 
 	// Held until the client gives up.
-	if err := s.Proxy.SetFaults(s3server.Faults{StallFirstN: 1, StallOps: []string{s3server.OpList}}); err != nil {
+	if err := s.Proxy.SetFaults(s3test.Faults{StallFirstN: 1, StallOps: []string{s3test.OpList}}); err != nil {
 		t.Fatal(err)
 	}
 	c.mustDo(200, "GET", "/bkt/obj", nil) // not a LIST
@@ -141,7 +141,7 @@ func TestFaultStall(t *testing.T) {
 	c.mustDo(200, "GET", "/bkt?list-type=2", nil)
 
 	// Held for StallFor, then forwarded.
-	if err := s.Proxy.SetFaults(s3server.Faults{StallFirstN: 1, StallFor: 150 * time.Millisecond}); err != nil {
+	if err := s.Proxy.SetFaults(s3test.Faults{StallFirstN: 1, StallFor: 150 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
 	start = time.Now()
@@ -155,7 +155,7 @@ func TestFaultStall(t *testing.T) {
 	}
 
 	// Going down releases a request stalled forever.
-	if err := s.Proxy.SetFaults(s3server.Faults{StallFirstN: 1}); err != nil {
+	if err := s.Proxy.SetFaults(s3test.Faults{StallFirstN: 1}); err != nil {
 		t.Fatal(err)
 	}
 	errc := make(chan error, 1)
@@ -195,7 +195,7 @@ func TestFaultFractionsDeterministic(t *testing.T) {
 	setupObject(t, s, 10)
 	c := newClient(t, s)
 	pattern := func() string {
-		if err := s.Proxy.SetFaults(s3server.Faults{Seed: 7, FailGET: 0.5}); err != nil {
+		if err := s.Proxy.SetFaults(s3test.Faults{Seed: 7, FailGET: 0.5}); err != nil {
 			t.Fatal(err)
 		}
 		var b strings.Builder
@@ -215,7 +215,7 @@ func TestFaultFractionsDeterministic(t *testing.T) {
 	if n := strings.Count(p1, "x"); n < 5 || n > 35 {
 		t.Errorf("FailGET 0.5 failed %d of 40: %s", n, p1)
 	}
-	if err := s.Proxy.SetFaults(s3server.Faults{FailGET: 1.5}); err == nil {
+	if err := s.Proxy.SetFaults(s3test.Faults{FailGET: 1.5}); err == nil {
 		t.Error("SetFaults accepted a fraction of 1.5")
 	}
 }
@@ -224,7 +224,7 @@ func TestFaultConcurrent(t *testing.T) {
 	s := startEmbedded(t)
 	setupObject(t, s, 1000)
 	c := newClient(t, s)
-	if err := s.Proxy.SetFaults(s3server.Faults{FailGET: 0.3, CutGETFraction: 0.3, CutAfterBytes: 100}); err != nil {
+	if err := s.Proxy.SetFaults(s3test.Faults{FailGET: 0.3, CutGETFraction: 0.3, CutAfterBytes: 100}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -236,15 +236,15 @@ func TestFaultConcurrent(t *testing.T) {
 			}
 		})
 	}
-	wg.Go(func() { _ = s.Proxy.SetFaults(s3server.Faults{FailGET: 0.1}) })
+	wg.Go(func() { _ = s.Proxy.SetFaults(s3test.Faults{FailGET: 0.1}) })
 	wg.Wait()
-	if n := s.Proxy.Counts()[s3server.OpGet]; n != 50 {
+	if n := s.Proxy.Counts()[s3test.OpGet]; n != 50 {
 		t.Errorf("counted %d GETs, want 50", n)
 	}
 }
 
 func TestSetDown(t *testing.T) {
-	forEachServer(t, func(t *testing.T, s *s3server.Server) {
+	forEachServer(t, func(t *testing.T, s *s3test.Server) {
 		setupObject(t, s, 10)
 		c := newClient(t, s)
 		c.mustDo(200, "GET", "/bkt/obj", nil) // leaves a keep-alive connection in the pool
@@ -277,7 +277,7 @@ func TestProxyClose(t *testing.T) {
 		w.Header().Set("X-Host-Seen", r.Host)
 	}))
 	defer backend.Close()
-	p, err := s3server.NewProxy(backend.URL, nil)
+	p, err := s3test.NewProxy(backend.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +295,7 @@ func TestProxyClose(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if err := p.SetDown(false); !errors.Is(err, s3server.ErrProxyClosed) {
+	if err := p.SetDown(false); !errors.Is(err, s3test.ErrProxyClosed) {
 		t.Errorf("SetDown after Close: %v", err)
 	}
 	if _, err := http.Get(p.URL + "/b/k"); err == nil {
@@ -309,31 +309,31 @@ func TestClassify(t *testing.T) {
 		hdr            string // x-amz-copy-source value
 		want           string
 	}{
-		{"GET", "/b?list-type=2&prefix=a", "", s3server.OpList},
-		{"GET", "/b", "", s3server.OpList},
-		{"GET", "/b/", "", s3server.OpList},
-		{"GET", "/b?versions", "", s3server.OpList},
-		{"GET", "/b?location", "", s3server.OpOther},
-		{"GET", "/b?uploads", "", s3server.OpOther},
-		{"GET", "/b/k", "", s3server.OpGet},
-		{"GET", "/b/dir/k?partNumber=1", "", s3server.OpGet},
-		{"GET", "/b/k?tagging", "", s3server.OpOther},
-		{"GET", "/", "", s3server.OpOther},
-		{"HEAD", "/b/k", "", s3server.OpHead},
-		{"HEAD", "/b", "", s3server.OpHeadBucket},
-		{"PUT", "/b/k", "", s3server.OpPut},
-		{"PUT", "/b", "", s3server.OpPut},
-		{"PUT", "/b/k", "/b/src", s3server.OpCopy},
-		{"POST", "/b/k?uploads", "", s3server.OpPost},
-		{"DELETE", "/b/k", "", s3server.OpDelete},
-		{"OPTIONS", "/b/k", "", s3server.OpOther},
+		{"GET", "/b?list-type=2&prefix=a", "", s3test.OpList},
+		{"GET", "/b", "", s3test.OpList},
+		{"GET", "/b/", "", s3test.OpList},
+		{"GET", "/b?versions", "", s3test.OpList},
+		{"GET", "/b?location", "", s3test.OpOther},
+		{"GET", "/b?uploads", "", s3test.OpOther},
+		{"GET", "/b/k", "", s3test.OpGet},
+		{"GET", "/b/dir/k?partNumber=1", "", s3test.OpGet},
+		{"GET", "/b/k?tagging", "", s3test.OpOther},
+		{"GET", "/", "", s3test.OpOther},
+		{"HEAD", "/b/k", "", s3test.OpHead},
+		{"HEAD", "/b", "", s3test.OpHeadBucket},
+		{"PUT", "/b/k", "", s3test.OpPut},
+		{"PUT", "/b", "", s3test.OpPut},
+		{"PUT", "/b/k", "/b/src", s3test.OpCopy},
+		{"POST", "/b/k?uploads", "", s3test.OpPost},
+		{"DELETE", "/b/k", "", s3test.OpDelete},
+		{"OPTIONS", "/b/k", "", s3test.OpOther},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest(tt.method, tt.target, nil)
 		if tt.hdr != "" {
 			r.Header.Set("X-Amz-Copy-Source", tt.hdr)
 		}
-		if got := s3server.Classify(r); got != tt.want {
+		if got := s3test.Classify(r); got != tt.want {
 			t.Errorf("%s %s = %s, want %s", tt.method, tt.target, got, tt.want)
 		}
 	}
@@ -378,7 +378,7 @@ func TestVersityCloseLeavesNoProcess(t *testing.T) {
 func TestVersityRestart(t *testing.T) {
 	bin := versityBin(t)
 	dir := t.TempDir()
-	s1, err := s3server.StartVersity(t.Context(), bin, dir, testLogger(t))
+	s1, err := s3test.StartVersity(t.Context(), bin, dir, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +386,7 @@ func TestVersityRestart(t *testing.T) {
 	if err := s1.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := s3server.StartVersity(t.Context(), bin, dir, testLogger(t))
+	s2, err := s3test.StartVersity(t.Context(), bin, dir, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +398,7 @@ func TestVersityRestart(t *testing.T) {
 }
 
 func TestStartVersityBadBinary(t *testing.T) {
-	_, err := s3server.StartVersity(t.Context(), "/bin/false", t.TempDir(), nil)
+	_, err := s3test.StartVersity(t.Context(), "/bin/false", t.TempDir(), nil)
 	if err == nil {
 		t.Fatal("StartVersity with /bin/false succeeded")
 	}
@@ -407,7 +407,7 @@ func TestStartVersityBadBinary(t *testing.T) {
 
 func TestFindVersity(t *testing.T) {
 	t.Setenv("VERSITYGW", "/nonexistent/versitygw")
-	if _, err := s3server.FindVersity(); err == nil {
+	if _, err := s3test.FindVersity(); err == nil {
 		t.Error("FindVersity accepted a missing $VERSITYGW")
 	}
 	self, err := os.Executable()
@@ -415,7 +415,7 @@ func TestFindVersity(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("VERSITYGW", self)
-	if got, err := s3server.FindVersity(); err != nil || got != self {
+	if got, err := s3test.FindVersity(); err != nil || got != self {
 		t.Errorf("FindVersity = %q, %v; want %q", got, err, self)
 	}
 }
@@ -423,14 +423,14 @@ func TestFindVersity(t *testing.T) {
 func TestRequestLogRing(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer backend.Close()
-	p, err := s3server.NewProxy(backend.URL, nil)
+	p, err := s3test.NewProxy(backend.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
-	n := s3server.DefaultRequestLogSize + 5
+	n := s3test.DefaultRequestLogSize + 5
 	for i := range n {
 		resp, err := client.Head(p.URL + "/b/k" + strconv.Itoa(i))
 		if err != nil {
@@ -439,10 +439,10 @@ func TestRequestLogRing(t *testing.T) {
 		resp.Body.Close()
 	}
 	reqs := p.Requests()
-	if len(reqs) != s3server.DefaultRequestLogSize || reqs[0].Path != "/b/k5" || reqs[len(reqs)-1].Path != "/b/k"+strconv.Itoa(n-1) {
+	if len(reqs) != s3test.DefaultRequestLogSize || reqs[0].Path != "/b/k5" || reqs[len(reqs)-1].Path != "/b/k"+strconv.Itoa(n-1) {
 		t.Errorf("log: %d entries, first %+v", len(reqs), reqs[0])
 	}
-	if got := p.Counts()[s3server.OpHead]; got != n {
+	if got := p.Counts()[s3test.OpHead]; got != n {
 		t.Errorf("HEAD count %d, want %d", got, n)
 	}
 	p.ResetCounts()
@@ -451,7 +451,7 @@ func TestRequestLogRing(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if reqs := p.Requests(); len(reqs) != 1 || reqs[0].Op != s3server.OpHeadBucket || reqs[0].Seq != uint64(n+1) {
+	if reqs := p.Requests(); len(reqs) != 1 || reqs[0].Op != s3test.OpHeadBucket || reqs[0].Seq != uint64(n+1) {
 		t.Errorf("after reset: %+v", reqs)
 	}
 }

@@ -1,13 +1,13 @@
-package s3server_test
+package s3test_test
 
 import (
 	"testing"
 
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 func TestProxyCountsResponseBytes(t *testing.T) {
-	forEachServer(t, func(t *testing.T, s *s3server.Server) {
+	forEachServer(t, func(t *testing.T, s *s3test.Server) {
 		setupObject(t, s, 100<<10)
 		c := newClient(t, s)
 		s.Proxy.ResetCounts()
@@ -17,7 +17,7 @@ func TestProxyCountsResponseBytes(t *testing.T) {
 			t.Errorf("ResponseBytes = %d after a whole and a 4 KiB GET, want %d", got, want)
 		}
 		// A cut body counts what got through.
-		if err := s.Proxy.SetFaults(s3server.Faults{CutFirstN: 1, CutAfterBytes: 1000}); err != nil {
+		if err := s.Proxy.SetFaults(s3test.Faults{CutFirstN: 1, CutAfterBytes: 1000}); err != nil {
 			t.Fatal(err)
 		}
 		s.Proxy.ResetCounts()

@@ -1,8 +1,8 @@
-package s3server_test
+package s3test_test
 
 // Tests for testdata/developer-b2-quick-start, the local stand-in for
 // Backblaze's public sample bucket. They only use the standard library so
-// they compile regardless of the state of package s3server.
+// they compile regardless of the state of package s3test.
 // Regenerate the photos with `go run ./testdata/gen` from the repo root.
 
 import (

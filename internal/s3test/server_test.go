@@ -1,4 +1,4 @@
-package s3server_test
+package s3test_test
 
 import (
 	"crypto/md5"
@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 func etagOf(data []byte) string {
@@ -35,7 +35,7 @@ func randomBytes(n int) []byte {
 // wantCounts compares a Counts snapshot with want (missing ops are 0).
 func wantCounts(t *testing.T, got, want map[string]int) {
 	t.Helper()
-	for _, op := range s3server.AllOps() {
+	for _, op := range s3test.AllOps() {
 		if got[op] != want[op] {
 			t.Errorf("counts = %v, want %v", got, want)
 			return
@@ -44,7 +44,7 @@ func wantCounts(t *testing.T, got, want map[string]int) {
 }
 
 func TestBasics(t *testing.T) {
-	forEachServer(t, func(t *testing.T, s *s3server.Server) {
+	forEachServer(t, func(t *testing.T, s *s3test.Server) {
 		objects := map[string][]byte{
 			"a.txt":         []byte("hello"),
 			"dir/b.txt":     []byte("bee"),
@@ -137,7 +137,7 @@ func TestBasics(t *testing.T) {
 }
 
 func TestSetupOps(t *testing.T) {
-	forEachServer(t, func(t *testing.T, s *s3server.Server) {
+	forEachServer(t, func(t *testing.T, s *s3test.Server) {
 		if err := s.CreateBucket("bkt"); err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +182,7 @@ func TestSetupOps(t *testing.T) {
 // versitygw enforces it (412, with or without Range); gofakes3 v1.2.0
 // ignores it on GET and HEAD.
 func TestIfMatch(t *testing.T) {
-	forEachServer(t, func(t *testing.T, s *s3server.Server) {
+	forEachServer(t, func(t *testing.T, s *s3test.Server) {
 		data := []byte("0123456789")
 		if err := s.CreateBucket("bkt"); err != nil {
 			t.Fatal(err)
@@ -195,7 +195,7 @@ func TestIfMatch(t *testing.T) {
 		if string(body) != "234" {
 			t.Errorf("matching If-Match: body %q", body)
 		}
-		enforced := s.Kind == s3server.KindVersity
+		enforced := s.Kind == s3test.KindVersity
 		want := map[bool]int{true: 412, false: 206}[enforced]
 		resp, body := c.mustDo(want, "GET", "/bkt/obj", nil, "Range", "bytes=2-4", "If-Match", `"0123"`)
 		if enforced && !strings.Contains(string(body), "PreconditionFailed") {
@@ -214,7 +214,7 @@ func TestIfMatch(t *testing.T) {
 // TestPagination checks ListObjectsV2 paging with max-keys and
 // continuation tokens.
 func TestPagination(t *testing.T) {
-	forEachServer(t, func(t *testing.T, s *s3server.Server) {
+	forEachServer(t, func(t *testing.T, s *s3test.Server) {
 		if err := s.CreateBucket("bkt"); err != nil {
 			t.Fatal(err)
 		}
@@ -276,7 +276,7 @@ func TestPagination(t *testing.T) {
 // gofakes3 v1.2.0 repeats a common prefix on the next page when the page
 // boundary falls inside it; versitygw does not.
 func TestPaginationDelimiter(t *testing.T) {
-	forEachServer(t, func(t *testing.T, s *s3server.Server) {
+	forEachServer(t, func(t *testing.T, s *s3test.Server) {
 		if err := s.CreateBucket("bkt"); err != nil {
 			t.Fatal(err)
 		}
@@ -307,7 +307,7 @@ func TestPaginationDelimiter(t *testing.T) {
 			token = l.NextContinuationToken
 		}
 		want := []string{"d1/", "d2/", "f"}
-		if s.Kind == s3server.KindEmbedded {
+		if s.Kind == s3test.KindEmbedded {
 			want = []string{"d1/", "d1/", "d1/", "d2/", "f"} // quirk, see above
 		}
 		if !slices.Equal(got, want) {
@@ -331,7 +331,7 @@ func TestLoadDir(t *testing.T) {
 	if err := os.Symlink("top.txt", filepath.Join(dir, "link")); err != nil {
 		t.Fatal(err)
 	}
-	forEachServer(t, func(t *testing.T, s *s3server.Server) {
+	forEachServer(t, func(t *testing.T, s *s3test.Server) {
 		if err := s.CreateBucket("loaded"); err != nil {
 			t.Fatal(err)
 		}
@@ -364,7 +364,7 @@ func TestLoadQuickStart(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no %s: %v", dir, err)
 	}
-	forEachServer(t, func(t *testing.T, s *s3server.Server) {
+	forEachServer(t, func(t *testing.T, s *s3test.Server) {
 		if err := s.CreateBucket("developer-b2-quick-start"); err != nil {
 			t.Fatal(err)
 		}

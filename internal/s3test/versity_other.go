@@ -1,6 +1,6 @@
 //go:build !linux
 
-package s3server
+package s3test
 
 import "syscall"
 

@@ -1,4 +1,4 @@
-// Package s3server runs S3 servers on loopback for the demo and the tests:
+// Package s3test runs S3 servers on loopback for the demo and the tests:
 // an in-process gofakes3 (StartEmbedded) and a versitygw process serving a
 // posix directory (StartVersity). Both come as a *Server with the same
 // methods, so one test suite can run against either.
@@ -8,7 +8,7 @@
 // proxy), path-style addressing, and the Server's Region, KeyID and
 // SecretKey. The setup methods (CreateBucket, PutObject, DeleteObject,
 // LoadDir) bypass the proxy, so they are neither counted nor faulted.
-package s3server
+package s3test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package s3server
+package s3test
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 
 // errCutBody is what faultWriter.Write returns once it has cut a body; it
 // makes httputil.ReverseProxy abort the connection (http.ErrAbortHandler).
-var errCutBody = errors.New("s3server: injected body cut")
+var errCutBody = errors.New("s3test: injected body cut")
 
 // faultWriter is the http.ResponseWriter the Proxy hands to the reverse
 // proxy. It reports the status, and cuts the body of 2xx answers when

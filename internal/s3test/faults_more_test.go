@@ -1,4 +1,4 @@
-package s3server_test
+package s3test_test
 
 import (
 	"net/http"
@@ -6,14 +6,14 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 func TestRetryAfterEvery(t *testing.T) {
 	s := startEmbedded(t)
 	setupObject(t, s, 10)
 	c := newClient(t, s)
-	if err := s.Proxy.SetFaults(s3server.Faults{FailGET: 1, RetryAfter: "1", RetryAfterEvery: 3}); err != nil {
+	if err := s.Proxy.SetFaults(s3test.Faults{FailGET: 1, RetryAfter: "1", RetryAfterEvery: 3}); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -24,7 +24,7 @@ func TestRetryAfterEvery(t *testing.T) {
 	if want := []string{"", "", "1", "", "", "1"}; !equal(got, want) {
 		t.Errorf("Retry-After of six errors %q, want %q", got, want)
 	}
-	if err := s.Proxy.SetFaults(s3server.Faults{RetryAfterEvery: -1}); err == nil {
+	if err := s.Proxy.SetFaults(s3test.Faults{RetryAfterEvery: -1}); err == nil {
 		t.Error("negative RetryAfterEvery accepted")
 	}
 }
@@ -44,7 +44,7 @@ func equal(a, b []string) bool {
 func TestSetRequestLogSize(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer backend.Close()
-	p, err := s3server.NewProxy(backend.URL, nil)
+	p, err := s3test.NewProxy(backend.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

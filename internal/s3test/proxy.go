@@ -1,4 +1,4 @@
-package s3server
+package s3test
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 const DefaultRequestLogSize = 1000
 
 // ErrProxyClosed is returned by SetDown after Close.
-var ErrProxyClosed = errors.New("s3server: proxy closed")
+var ErrProxyClosed = errors.New("s3test: proxy closed")
 
 // Request is one entry of a Proxy's request log.
 type Request struct {

@@ -1,4 +1,4 @@
-package s3server_test
+package s3test_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // A versitygw user that owns no bucket is refused with 403 AccessDenied:
@@ -17,7 +17,7 @@ func TestVersityUserWithoutTheBucketIsDenied(t *testing.T) {
 	bin := versityBin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := s3server.StartVersity(ctx, bin, t.TempDir()+"/data", testLogger(t), s3server.WithIAM())
+	s, err := s3test.StartVersity(ctx, bin, t.TempDir()+"/data", testLogger(t), s3test.WithIAM())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestVersityUserWithoutTheBucketIsDenied(t *testing.T) {
 		}
 	})
 	data := setupObject(t, s, 100)
-	if err := s.CreateUser("LIMITEDUSERKEY", "limited-user-secret", s3server.RoleUser); err != nil {
+	if err := s.CreateUser("LIMITEDUSERKEY", "limited-user-secret", s3test.RoleUser); err != nil {
 		t.Fatal(err)
 	}
 	// The root key still works.
@@ -37,7 +37,7 @@ func TestVersityUserWithoutTheBucketIsDenied(t *testing.T) {
 	}
 	for _, path := range []string{"/bkt?list-type=2&max-keys=1", "/bkt/obj"} {
 		req, _ := http.NewRequest("GET", s.URL+path, nil)
-		signer := s3server.Signer{KeyID: "LIMITEDUSERKEY", SecretKey: "limited-user-secret", Region: s.Region}
+		signer := s3test.Signer{KeyID: "LIMITEDUSERKEY", SecretKey: "limited-user-secret", Region: s.Region}
 		if err := signer.Sign(req, ""); err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func TestVersityUserWithoutTheBucketIsDenied(t *testing.T) {
 			t.Errorf("user GET %s: %d %s, want 403 AccessDenied", path, resp.StatusCode, body)
 		}
 	}
-	if err := startEmbedded(t).CreateUser("K", "S", s3server.RoleUser); err == nil {
+	if err := startEmbedded(t).CreateUser("K", "S", s3test.RoleUser); err == nil {
 		t.Error("embedded server created a user")
 	}
 }

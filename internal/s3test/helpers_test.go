@@ -1,4 +1,4 @@
-package s3server_test
+package s3test_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // testLogger logs through t at debug level when -v is given, else discards.
@@ -32,9 +32,9 @@ func (w tWriter) Write(p []byte) (int, error) {
 }
 
 // startEmbedded starts an embedded server closed at the end of the test.
-func startEmbedded(t *testing.T) *s3server.Server {
+func startEmbedded(t *testing.T) *s3test.Server {
 	t.Helper()
-	s, err := s3server.StartEmbedded(testLogger(t))
+	s, err := s3test.StartEmbedded(testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func startEmbedded(t *testing.T) *s3server.Server {
 // instead when CI=true).
 func versityBin(t *testing.T) string {
 	t.Helper()
-	bin, err := s3server.FindVersity()
+	bin, err := s3test.FindVersity()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("CI=true and %v", err)
@@ -61,12 +61,12 @@ func versityBin(t *testing.T) string {
 }
 
 // startVersity starts versitygw on a fresh temp dir, closed at the end.
-func startVersity(t *testing.T) *s3server.Server {
+func startVersity(t *testing.T) *s3test.Server {
 	t.Helper()
 	bin := versityBin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := s3server.StartVersity(ctx, bin, t.TempDir(), testLogger(t))
+	s, err := s3test.StartVersity(ctx, bin, t.TempDir(), testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,21 +79,21 @@ func startVersity(t *testing.T) *s3server.Server {
 }
 
 // forEachServer runs fn as a subtest against each kind of server.
-func forEachServer(t *testing.T, fn func(t *testing.T, s *s3server.Server)) {
-	t.Run(s3server.KindEmbedded, func(t *testing.T) { fn(t, startEmbedded(t)) })
-	t.Run(s3server.KindVersity, func(t *testing.T) { fn(t, startVersity(t)) })
+func forEachServer(t *testing.T, fn func(t *testing.T, s *s3test.Server)) {
+	t.Run(s3test.KindEmbedded, func(t *testing.T) { fn(t, startEmbedded(t)) })
+	t.Run(s3test.KindVersity, func(t *testing.T) { fn(t, startVersity(t)) })
 }
 
 // client sends signed requests to a server's proxy URL.
 type client struct {
 	t      *testing.T
-	s      *s3server.Server
+	s      *s3test.Server
 	http   *http.Client
 	base   string
 	secret string // overrides the signing secret when set
 }
 
-func newClient(t *testing.T, s *s3server.Server) *client {
+func newClient(t *testing.T, s *s3test.Server) *client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil
 	tr.DisableCompression = true
@@ -121,7 +121,7 @@ func (c *client) request(method, path string, body []byte, hdr ...string) *http.
 	}
 	hash := ""
 	if body != nil {
-		hash = s3server.PayloadHash(body)
+		hash = s3test.PayloadHash(body)
 	}
 	if err := signer.Sign(req, hash); err != nil {
 		c.t.Fatal(err)

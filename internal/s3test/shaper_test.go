@@ -1,17 +1,17 @@
-package s3server_test
+package s3test_test
 
 import (
 	"bytes"
 	"testing"
 	"time"
 
-	"github.com/b2mount/b2mount/s3server"
+	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 func TestShapeDelaysAndCapsAnswers(t *testing.T) {
 	s := startEmbedded(t)
 	data := setupObject(t, s, 1<<20)
-	shape := s3server.Shape{Latency: 50 * time.Millisecond, Rate: 8 << 20}
+	shape := s3test.Shape{Latency: 50 * time.Millisecond, Rate: 8 << 20}
 	if err := s.Proxy.SetShape(shape); err != nil {
 		t.Fatal(err)
 	}
@@ -35,12 +35,12 @@ func TestShapeDelaysAndCapsAnswers(t *testing.T) {
 	if d, min := time.Since(start), shape.Latency+90*time.Millisecond; d < min {
 		t.Errorf("1 MiB at 8 MiB/s took %v, want at least %v", d, min)
 	}
-	if got := s.Proxy.Counts()[s3server.OpList]; got != 3 {
+	if got := s.Proxy.Counts()[s3test.OpList]; got != 3 {
 		t.Errorf("the server saw %d listings, want 3", got)
 	}
 
 	// Shaping off: a new connection answers at once.
-	if err := s.Proxy.SetShape(s3server.Shape{}); err != nil {
+	if err := s.Proxy.SetShape(s3test.Shape{}); err != nil {
 		t.Fatal(err)
 	}
 	c = newClient(t, s)
@@ -53,7 +53,7 @@ func TestShapeDelaysAndCapsAnswers(t *testing.T) {
 
 func TestShapeRejectsNegative(t *testing.T) {
 	s := startEmbedded(t)
-	if err := s.Proxy.SetShape(s3server.Shape{Latency: -time.Millisecond}); err == nil {
+	if err := s.Proxy.SetShape(s3test.Shape{Latency: -time.Millisecond}); err == nil {
 		t.Error("a negative latency was accepted")
 	}
 }
@@ -63,7 +63,7 @@ func TestShapeRejectsNegative(t *testing.T) {
 func TestShapedProxyCloses(t *testing.T) {
 	s := startEmbedded(t)
 	setupObject(t, s, 4<<20)
-	if err := s.Proxy.SetShape(s3server.Shape{Latency: 10 * time.Millisecond, Rate: 1 << 20}); err != nil {
+	if err := s.Proxy.SetShape(s3test.Shape{Latency: 10 * time.Millisecond, Rate: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
 	idle := newClient(t, s)
@@ -104,7 +104,7 @@ func TestShapedProxyCloses(t *testing.T) {
 func TestSetDownDropsShapedAnswersAtOnce(t *testing.T) {
 	s := startEmbedded(t)
 	setupObject(t, s, 10)
-	if err := s.Proxy.SetShape(s3server.Shape{Latency: 3 * time.Second}); err != nil {
+	if err := s.Proxy.SetShape(s3test.Shape{Latency: 3 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	c := newClient(t, s)

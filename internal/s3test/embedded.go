@@ -1,4 +1,4 @@
-package s3server
+package s3test
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ func StartEmbedded(logger *slog.Logger) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	logger = logger.With("s3server", KindEmbedded)
+	logger = logger.With("s3test", KindEmbedded)
 	backend := s3mem.New()
 	faker := gofakes3.New(backend,
 		gofakes3.WithLogger(slogFakeLogger{logger}),

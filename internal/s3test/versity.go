@@ -1,4 +1,4 @@
-package s3server
+package s3test
 
 import (
 	"context"
@@ -98,7 +98,7 @@ func startVersity(ctx context.Context, bin, dataDir string, logger *slog.Logger,
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	logger = logger.With("s3server", KindVersity)
+	logger = logger.With("s3test", KindVersity)
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, versityStartTimeout)
