@@ -6,16 +6,18 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/b2mount/b2mount/internal/memstore"
 )
 
 // B2's ".bzEmpty" placeholder file is hidden, but a directory that happens
 // to be named .bzEmpty is shown, and Lookup agrees with the listing
 // whether or not the directory was listed first.
 func TestBzEmptyPlaceholderHiddenButDirectoryShown(t *testing.T) {
-	st := newMemStore()
-	st.put(".bzEmpty/inside.txt", []byte("in"))
-	st.put("folder/.bzEmpty", nil)
-	st.put("other/.bzEmpty", nil)
+	st := memstore.New()
+	st.Put(".bzEmpty/inside.txt", []byte("in"))
+	st.Put("folder/.bzEmpty", nil)
+	st.Put("other/.bzEmpty", nil)
 	mnt := testMount(t, st, "", DefaultOptions(), false)
 
 	// Before any listing: probes.

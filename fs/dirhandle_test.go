@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2mount/b2mount/internal/memstore"
 	"github.com/b2mount/b2mount/s3backend"
 )
 
@@ -29,22 +30,22 @@ func gatedPages(prefix string, from int, open <-chan struct{}) func(string, int)
 }
 
 func TestReaddirHandsOutEachPageAsItArrives(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	const files = 3500
 	for i := range files {
-		st.put(fmt.Sprintf("photos/img%05d.jpg", i), []byte("x"))
-		st.put(fmt.Sprintf("more/img%05d.jpg", i), []byte("x"))
+		st.Put(fmt.Sprintf("photos/img%05d.jpg", i), []byte("x"))
+		st.Put(fmt.Sprintf("more/img%05d.jpg", i), []byte("x"))
 	}
 	open, open2 := make(chan struct{}), make(chan struct{})
 	defer close(open2)
 	photos, more := gatedPages("photos/", 1, open), gatedPages("more/", 1, open2)
-	st.beforePage = func(prefix string, i int) error {
+	st.SetBeforePage(func(prefix string, i int) error {
 		_ = photos(prefix, i)
 		return more(prefix, i)
-	}
+	})
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	names(t, mnt)
-	st.resetCounts()
+	st.ResetCounts()
 
 	f, err := os.Open(filepath.Join(mnt, "photos"))
 	if err != nil {
@@ -90,7 +91,7 @@ func TestReaddirHandsOutEachPageAsItArrives(t *testing.T) {
 		}
 		seen[e.Name()] = true
 	}
-	if c := st.countsMap(); c["LIST"] != 4 || c["HEAD"] != 0 || c["PROBE"] != 0 {
+	if c := st.Counts(); c["LIST"] != 4 || c["HEAD"] != 0 || c["PROBE"] != 0 {
 		t.Errorf("reading 3,500 names sent %v, want 4 LIST and nothing else", c)
 	}
 
@@ -120,7 +121,7 @@ func TestReaddirHandsOutEachPageAsItArrives(t *testing.T) {
 	}
 
 	// ls -l gets the same, now from the kept listing, with no request.
-	st.resetCounts()
+	st.ResetCounts()
 	out, err := exec.Command("ls", "-l", filepath.Join(mnt, "photos")).Output()
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +129,7 @@ func TestReaddirHandsOutEachPageAsItArrives(t *testing.T) {
 	if n := strings.Count(string(out), "\n-r"); n != files {
 		t.Errorf("ls -l shows %d files, want %d", n, files)
 	}
-	if c := st.countsMap(); len(c) != 0 {
+	if c := st.Counts(); len(c) != 0 {
 		t.Errorf("ls -l within the TTL sent %v, want nothing", c)
 	}
 }
@@ -137,14 +138,14 @@ func TestDirectoryWinsAcrossAPageBoundary(t *testing.T) {
 	// Keys in order: "a", "a.txt", "a/x" ('.' sorts before '/'). With two
 	// entries a page, the file "a" ends page 1 and the directory "a/"
 	// comes on page 2; "a" must be shown as the directory, once.
-	st := newMemStore()
-	st.listPage = 2
-	st.put("a", []byte("file"))
-	st.put("a.txt", []byte("t"))
-	st.put("a/x", []byte("x"))
-	st.put("b", []byte("b"))
+	st := memstore.New()
+	st.SetPageSize(2)
+	st.Put("a", []byte("file"))
+	st.Put("a.txt", []byte("t"))
+	st.Put("a/x", []byte("x"))
+	st.Put("b", []byte("b"))
 	open := make(chan struct{})
-	st.beforePage = gatedPages("", 1, open)
+	st.SetBeforePage(gatedPages("", 1, open))
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	type result struct {
 		names []string
@@ -178,19 +179,19 @@ func TestDirectoryWinsAcrossAPageBoundary(t *testing.T) {
 }
 
 func TestListingThatFailsMidwayGivesEIOAndIsNotKept(t *testing.T) {
-	st := newMemStore()
-	st.listPage = 10
+	st := memstore.New()
+	st.SetPageSize(10)
 	for i := range 35 {
-		st.put(fmt.Sprintf("d/f%02d", i), []byte("x"))
+		st.Put(fmt.Sprintf("d/f%02d", i), []byte("x"))
 	}
 	var fail atomic.Bool
 	fail.Store(true)
-	st.beforePage = func(prefix string, i int) error {
+	st.SetBeforePage(func(prefix string, i int) error {
 		if prefix == "d/" && i == 2 && fail.Load() {
 			return errors.New("connection reset")
 		}
 		return nil
-	}
+	})
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	names(t, mnt)
 	_, err := os.ReadDir(filepath.Join(mnt, "d"))
@@ -256,9 +257,9 @@ func TestANameIsDecidedOnlyOnceTheListingIsPastIt(t *testing.T) {
 // listing has gone past without seeing is missing. A name further on is
 // still probed.
 func TestLookupWhileListingAnswersFromThePagesSoFar(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	for i := range 2500 {
-		st.put(fmt.Sprintf("photos/img%05d.jpg", i), []byte("x"))
+		st.Put(fmt.Sprintf("photos/img%05d.jpg", i), []byte("x"))
 	}
 	open := make(chan struct{})
 	var once atomic.Bool
@@ -268,7 +269,7 @@ func TestLookupWhileListingAnswersFromThePagesSoFar(t *testing.T) {
 		}
 	}
 	defer release()
-	st.beforePage = gatedPages("photos/", 1, open)
+	st.SetBeforePage(gatedPages("photos/", 1, open))
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	names(t, mnt)
 
@@ -280,7 +281,7 @@ func TestLookupWhileListingAnswersFromThePagesSoFar(t *testing.T) {
 	if ents, err := f.ReadDir(1); err != nil || len(ents) != 1 {
 		t.Fatalf("first name while page 2 is held back: %v, %v", ents, err)
 	}
-	st.resetCounts()
+	st.ResetCounts()
 	// Far enough into the first page that readdir has not handed it out.
 	if info, err := os.Stat(filepath.Join(mnt, "photos", "img00900.jpg")); err != nil || info.Size() != 1 {
 		t.Errorf("stat of a name on the first page: %v, %v", info, err)
@@ -288,13 +289,13 @@ func TestLookupWhileListingAnswersFromThePagesSoFar(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(mnt, "photos", "img00500.png")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("stat of a name the listing went past: %v, want ENOENT", err)
 	}
-	if c := st.countsMap(); len(c) != 0 {
+	if c := st.Counts(); len(c) != 0 {
 		t.Errorf("lookups the first page answers sent %v, want nothing", c)
 	}
 	if info, err := os.Stat(filepath.Join(mnt, "photos", "img02400.jpg")); err != nil || info.Size() != 1 {
 		t.Errorf("stat of a name on a held-back page: %v, %v", info, err)
 	}
-	if c := st.countsMap(); c["HEAD"] != 1 {
+	if c := st.Counts(); c["HEAD"] != 1 {
 		t.Errorf("a name beyond the pages so far sent %v, want its probe", c)
 	}
 	release()

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2mount/b2mount/internal/s3test"
 	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/s3backend"
-	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 const (

@@ -39,7 +39,7 @@ func NewRoot(store Store, prefix string, opt Options) (gofs.InodeEmbedder, error
 		opt:     opt,
 		log:     opt.Logger,
 		inos:    newInoTable(),
-		pool:    newBufPool(opt.ReadAhead.MemoryBudget),
+		pool:    newBufPool(opt.Prefetch.MemoryBudget),
 		mounted: opt.Clock(),
 		hidden:  make(map[string]bool),
 	}

@@ -12,13 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2mount/b2mount/internal/memstore"
 	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/s3backend"
 )
 
 // downStore is a memStore whose GETs fail with ErrUnavailable while down.
 type downStore struct {
-	*memStore
+	*memstore.Store
 	down atomic.Bool
 	gets atomic.Int32
 }
@@ -30,21 +31,21 @@ func (s *downStore) ListPages(ctx context.Context, prefix string, fn func(page s
 	if s.down.Load() {
 		return fmt.Errorf("list %q: %w", prefix, errDown)
 	}
-	return s.memStore.ListPages(ctx, prefix, fn)
+	return s.Store.ListPages(ctx, prefix, fn)
 }
 
 func (s *downStore) Stat(ctx context.Context, key string) (s3backend.Object, error) {
 	if s.down.Load() {
 		return s3backend.Object{}, fmt.Errorf("head %q: %w", key, errDown)
 	}
-	return s.memStore.Stat(ctx, key)
+	return s.Store.Stat(ctx, key)
 }
 
 func (s *downStore) HasPrefix(ctx context.Context, prefix string) (bool, error) {
 	if s.down.Load() {
 		return false, fmt.Errorf("probe %q: %w", prefix, errDown)
 	}
-	return s.memStore.HasPrefix(ctx, prefix)
+	return s.Store.HasPrefix(ctx, prefix)
 }
 
 func (s *downStore) OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
@@ -52,7 +53,7 @@ func (s *downStore) OpenRange(ctx context.Context, key, etag string, off, n int6
 	if s.down.Load() {
 		return nil, fmt.Errorf("get %q: %w", key, s3backend.ErrUnavailable)
 	}
-	return s.memStore.OpenRange(ctx, key, etag, off, n)
+	return s.Store.OpenRange(ctx, key, etag, off, n)
 }
 
 // The kernel asks twice for a page whose read-ahead failed; the second ask
@@ -60,8 +61,8 @@ func (s *downStore) OpenRange(ctx context.Context, key, etag string, off, n int6
 // (and one OperationTimeout) during an outage, and a read after the short
 // repeat window asks the server again.
 func TestFailedReadIsNotAskedTwice(t *testing.T) {
-	st := &downStore{memStore: newMemStore()}
-	st.put("f.txt", []byte("hello"))
+	st := &downStore{Store: memstore.New()}
+	st.Put("f.txt", []byte("hello"))
 	clock := testenv.NewClock()
 	opt := DefaultOptions()
 	opt.Clock = clock.Now
@@ -91,9 +92,9 @@ func TestFailedReadIsNotAskedTwice(t *testing.T) {
 // read opens from the kernel's cache, while a name not in it is EIO (never
 // ENOENT). Once the store answers again, the next ls lists afresh.
 func TestOutageShowsTheExpiredListing(t *testing.T) {
-	st := &downStore{memStore: newMemStore()}
-	st.put("photos/a.jpg", []byte("photo a"))
-	st.put("photos/b.jpg", []byte("photo b"))
+	st := &downStore{Store: memstore.New()}
+	st.Put("photos/a.jpg", []byte("photo a"))
+	st.Put("photos/b.jpg", []byte("photo b"))
 	clock := testenv.NewClock()
 	opt := DefaultOptions()
 	opt.Clock = clock.Now
@@ -125,7 +126,7 @@ func TestOutageShowsTheExpiredListing(t *testing.T) {
 	}
 
 	st.down.Store(false)
-	st.put("photos/c.jpg", []byte("photo c"))
+	st.Put("photos/c.jpg", []byte("photo c"))
 	if got := names(t, filepath.Join(mnt, "photos")); fmt.Sprint(got) != "[a.jpg b.jpg c.jpg]" {
 		t.Errorf("ls photos after the outage: %v, want a fresh listing", got)
 	}

@@ -11,9 +11,9 @@ import (
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 
 	"github.com/b2mount/b2mount/fs"
+	"github.com/b2mount/b2mount/internal/s3test"
 	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/s3backend"
-	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // mountSpec says how mountWith mounts a bucket.

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/b2mount/b2mount/internal/memstore"
 )
 
 func TestInoTableKeepsHeldNumbersAndForgetsIdleOnes(t *testing.T) {
@@ -55,9 +57,9 @@ func TestInoTableKeepsHeldNumbersAndForgetsIdleOnes(t *testing.T) {
 // its number is no longer held, but it keeps it while the table remembers
 // it, so a stat soon after gives the same inode number.
 func TestForgottenNodeReleasesItsNumber(t *testing.T) {
-	st := newMemStore()
-	st.put("dir/a.jpg", []byte("a"))
-	st.put("dir/b.jpg", []byte("b"))
+	st := memstore.New()
+	st.Put("dir/a.jpg", []byte("a"))
+	st.Put("dir/b.jpg", []byte("b"))
 	opt := DefaultOptions()
 	root, err := NewRoot(st, "", opt)
 	if err != nil {

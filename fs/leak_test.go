@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/internal/s3test"
+	"github.com/b2mount/b2mount/internal/testenv"
 )
 
 // leakChildEnv tells the test binary it is the child process of

@@ -4,10 +4,12 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/b2mount/b2mount/internal/memstore"
 )
 
 func TestSlowLinkGetsFourTimesAsManySmallerParts(t *testing.T) {
-	opt := DefaultOptions().ReadAhead
+	opt := DefaultOptions().Prefetch
 	r := &prefetcher{opt: opt, pool: newBufPool(opt.MemoryBudget), window: opt.MaxWindow}
 	if got := r.partSizeLocked(); got != 8<<20 {
 		t.Errorf("part of a full 64 MiB window before any GET: %d, want 8 MiB", got)
@@ -48,13 +50,13 @@ func TestWindowGrowsFasterOnASlowLink(t *testing.T) {
 		{"far", 30 * time.Millisecond, []int64{1, 4, 16, 16, 16, 16, 64, 64}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := &linkStore{memStore: newMemStore(), latency: tc.ttfb, rate: 1e12}
-			st.put("big.bin", make([]byte, 256<<20))
+			st := &linkStore{Store: memstore.New(), latency: tc.ttfb, rate: 1e12}
+			st.Put("big.bin", make([]byte, 256<<20))
 			obj, err := st.Stat(t.Context(), "big.bin")
 			if err != nil {
 				t.Fatal(err)
 			}
-			opt := DefaultOptions().ReadAhead
+			opt := DefaultOptions().Prefetch
 			opt.MemoryBudget = 256 << 20 // room for the whole window
 			pool := newBufPool(opt.MemoryBudget)
 			pool.link.observe(tc.ttfb)

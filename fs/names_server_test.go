@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/internal/s3test"
+	"github.com/b2mount/b2mount/internal/testenv"
 )
 
 // TestNameRulesThroughS3 checks the naming rules on a real S3 listing. Only

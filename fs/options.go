@@ -19,8 +19,8 @@ type Options struct {
 	UID, GID uint32
 	// FileMode and DirMode are the permission bits. Defaults 0444 and 0555.
 	FileMode, DirMode uint32
-	// ReadAhead tunes the sequential prefetcher.
-	ReadAhead ReadAheadOptions
+	// Prefetch tunes b2mount's own prefetcher (the kernel's read-ahead is separate: see RaiseReadAhead).
+	Prefetch PrefetchOptions
 	// Clock returns the current time; tests inject a fake. Default time.Now.
 	Clock func() time.Time
 	// Logger gets one line per hidden key and per failed operation.
@@ -28,8 +28,8 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// ReadAheadOptions tune how sequential reads are prefetched.
-type ReadAheadOptions struct {
+// PrefetchOptions tune how sequential reads are prefetched.
+type PrefetchOptions struct {
 	// InitialWindow is the first prefetch after a sequential start. Default 1 MiB.
 	InitialWindow int64
 	// MaxWindow caps the window, which doubles while reads stay sequential
@@ -62,7 +62,7 @@ func DefaultOptions() Options {
 		GID:         0,
 		FileMode:    0o444,
 		DirMode:     0o555,
-		ReadAhead: ReadAheadOptions{
+		Prefetch: PrefetchOptions{
 			InitialWindow: 1 << 20,
 			MaxWindow:     64 << 20,
 			PartSize:      8 << 20,
@@ -82,12 +82,12 @@ func (o Options) Validate() error {
 		return fmt.Errorf("file mode %#o has bits beyond 0777", o.FileMode)
 	case o.DirMode&^0o777 != 0:
 		return fmt.Errorf("dir mode %#o has bits beyond 0777", o.DirMode)
-	case o.ReadAhead.InitialWindow <= 0 || o.ReadAhead.MaxWindow < o.ReadAhead.InitialWindow:
-		return fmt.Errorf("read-ahead window %d..%d is not a range", o.ReadAhead.InitialWindow, o.ReadAhead.MaxWindow)
-	case o.ReadAhead.PartSize <= 0:
-		return fmt.Errorf("part size %d is not positive", o.ReadAhead.PartSize)
-	case o.ReadAhead.MemoryBudget < 0:
-		return fmt.Errorf("memory budget %d is negative", o.ReadAhead.MemoryBudget)
+	case o.Prefetch.InitialWindow <= 0 || o.Prefetch.MaxWindow < o.Prefetch.InitialWindow:
+		return fmt.Errorf("prefetch window %d..%d is not a range", o.Prefetch.InitialWindow, o.Prefetch.MaxWindow)
+	case o.Prefetch.PartSize <= 0:
+		return fmt.Errorf("part size %d is not positive", o.Prefetch.PartSize)
+	case o.Prefetch.MemoryBudget < 0:
+		return fmt.Errorf("memory budget %d is negative", o.Prefetch.MemoryBudget)
 	case o.Clock == nil || o.Logger == nil:
 		return fmt.Errorf("options need a Clock and a Logger (start from DefaultOptions)")
 	}

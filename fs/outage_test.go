@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2mount/b2mount/internal/s3test"
 	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/s3backend"
-	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 // Short timeouts for the outage tests: an attempt is abandoned after

@@ -40,7 +40,7 @@ const nearWindow = 8 << 20
 type prefetcher struct {
 	store Store
 	obj   s3backend.Object
-	opt   ReadAheadOptions
+	opt   PrefetchOptions
 	pool  *bufPool
 	ctx   context.Context // lives as long as the handle; parent of every part fetch
 	stop  context.CancelFunc
@@ -53,7 +53,7 @@ type prefetcher struct {
 	streaming bool       // counted in pool.streams (the window holds blocks)
 }
 
-func newPrefetcher(store Store, obj s3backend.Object, opt ReadAheadOptions, pool *bufPool) *prefetcher {
+func newPrefetcher(store Store, obj s3backend.Object, opt PrefetchOptions, pool *bufPool) *prefetcher {
 	ctx, stop := context.WithCancel(context.Background())
 	return &prefetcher{store: store, obj: obj, opt: opt, pool: pool, ctx: ctx, stop: stop, lastEnd: -1}
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"testing"
 	"time"
+
+	"github.com/b2mount/b2mount/internal/memstore"
 )
 
 // linkStore is a memStore behind a simulated link: every GET's first byte
@@ -12,13 +14,13 @@ import (
 // timers, not CPU, so a benchmark on it measures how well the prefetcher
 // overlaps GETs, not how fast this machine copies.
 type linkStore struct {
-	*memStore
+	*memstore.Store
 	latency time.Duration
 	rate    float64 // bytes per second per GET
 }
 
 func (l *linkStore) OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
-	rc, err := l.memStore.OpenRange(ctx, key, etag, off, n)
+	rc, err := l.Store.OpenRange(ctx, key, etag, off, n)
 	if err != nil {
 		return nil, err
 	}
@@ -56,13 +58,13 @@ func (p *pacedReader) Read(b []byte) (int, error) {
 // reads (as the kernel does with a 1 MiB read-ahead) with the default
 // options, on a fresh mount's memory budget each time.
 func benchmarkStream(b *testing.B, size int64, latency time.Duration, rate float64) {
-	st := &linkStore{memStore: newMemStore(), latency: latency, rate: rate}
-	st.put("big.bin", make([]byte, size))
+	st := &linkStore{Store: memstore.New(), latency: latency, rate: rate}
+	st.Put("big.bin", make([]byte, size))
 	obj, err := st.Stat(context.Background(), "big.bin")
 	if err != nil {
 		b.Fatal(err)
 	}
-	opt := DefaultOptions().ReadAhead
+	opt := DefaultOptions().Prefetch
 	buf := make([]byte, 1<<20)
 	b.SetBytes(size)
 	b.ResetTimer()

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2mount/b2mount/internal/memstore"
 	"github.com/b2mount/b2mount/internal/testenv"
 )
 
@@ -15,7 +16,7 @@ func TestRememberedProbesStayBounded(t *testing.T) {
 	clock := testenv.NewClock()
 	opt := DefaultOptions()
 	opt.Clock = clock.Now
-	root, err := NewRoot(newMemStore(), "", opt)
+	root, err := NewRoot(memstore.New(), "", opt)
 	if err != nil {
 		t.Fatal(err)
 	}

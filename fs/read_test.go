@@ -17,9 +17,10 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 
+	"github.com/b2mount/b2mount/internal/memstore"
+	"github.com/b2mount/b2mount/internal/s3test"
 	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/s3backend"
-	"github.com/b2mount/b2mount/internal/s3test"
 )
 
 func pattern(n int, seed uint64) []byte {
@@ -56,81 +57,81 @@ func mountWithFS(t *testing.T, store Store, opt Options) (string, *fileSystem) {
 }
 
 func TestSequentialReadFetchesEachByteOnceInParallelParts(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	data := pattern(40<<20, 1)
-	st.put("big.bin", data)
+	st.Put("big.bin", data)
 	opt := DefaultOptions()
 	mnt, fsys := mountWithFS(t, st, opt)
 	names(t, mnt)
-	st.resetCounts()
+	st.ResetCounts()
 	got, err := os.ReadFile(filepath.Join(mnt, "big.bin"))
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("read %d bytes, err %v; content equal: %v", len(got), err, bytes.Equal(got, data))
 	}
 	// Window 1, 2, 4, ... MiB, split in parts of 1 MiB up to PartSize:
 	// each byte fetched once, in a few dozen GETs, none larger than a part.
-	gets := st.getsLog()
-	if g := len(gets); g < len(data)/int(opt.ReadAhead.PartSize) || g > 48 {
-		t.Errorf("%d GETs for a 40 MiB sequential read (%v), want %d..48", g, gets, len(data)/int(opt.ReadAhead.PartSize))
+	gets := st.Gets()
+	if g := len(gets); g < len(data)/int(opt.Prefetch.PartSize) || g > 48 {
+		t.Errorf("%d GETs for a 40 MiB sequential read (%v), want %d..48", g, gets, len(data)/int(opt.Prefetch.PartSize))
 	}
 	for _, g := range gets {
 		var off, n int64
-		if _, err := fmt.Sscanf(g, "%d+%d", &off, &n); err != nil || n > opt.ReadAhead.PartSize {
-			t.Errorf("GET %s is larger than a part (%d)", g, opt.ReadAhead.PartSize)
+		if _, err := fmt.Sscanf(g, "%d+%d", &off, &n); err != nil || n > opt.Prefetch.PartSize {
+			t.Errorf("GET %s is larger than a part (%d)", g, opt.Prefetch.PartSize)
 		}
 	}
-	if st.bytesFetched() != int64(len(data)) {
-		t.Errorf("fetched %d bytes for a %d-byte file", st.bytesFetched(), len(data))
+	if st.BytesFetched() != int64(len(data)) {
+		t.Errorf("fetched %d bytes for a %d-byte file", st.BytesFetched(), len(data))
 	}
-	if st.count("HEAD") != 0 || st.count("LIST") != 0 {
-		t.Errorf("reading a listed file sent %v", st.countsMap())
+	if st.Count("HEAD") != 0 || st.Count("LIST") != 0 {
+		t.Errorf("reading a listed file sent %v", st.Counts())
 	}
 	if s := fsys.pool.stats(); s.peak > s.limit || s.peak == 0 {
 		t.Errorf("buffers peaked at %d bytes, budget %d", s.peak, s.limit)
 	}
 	// The kernel keeps the pages: a second read costs nothing.
-	st.resetCounts()
+	st.ResetCounts()
 	if got, err := os.ReadFile(filepath.Join(mnt, "big.bin")); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("second read: %v", err)
 	}
-	if st.count("GET") != 0 {
-		t.Errorf("second read sent %d GETs, want 0 (page cache kept)", st.count("GET"))
+	if st.Count("GET") != 0 {
+		t.Errorf("second read sent %d GETs, want 0 (page cache kept)", st.Count("GET"))
 	}
 }
 
 func TestPhotoOpenedTwiceCostsOneGET(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	photo := pattern(243506, 9)
-	st.put("photos/beach.jpg", photo)
+	st.Put("photos/beach.jpg", photo)
 	mnt, _ := mountWithFS(t, st, DefaultOptions())
 	if _, err := os.ReadDir(filepath.Join(mnt, "photos")); err != nil {
 		t.Fatal(err)
 	}
-	st.resetCounts()
+	st.ResetCounts()
 	for i := range 2 {
 		got, err := os.ReadFile(filepath.Join(mnt, "photos/beach.jpg"))
 		if err != nil || !bytes.Equal(got, photo) {
 			t.Fatalf("read %d: %d bytes, %v", i+1, len(got), err)
 		}
 	}
-	if c := st.countsMap(); c["GET"] != 1 || len(c) != 1 {
-		t.Errorf("listing, then reading a photo twice sent %v (%v), want exactly 1 GET", c, st.getsLog())
+	if c := st.Counts(); c["GET"] != 1 || len(c) != 1 {
+		t.Errorf("listing, then reading a photo twice sent %v (%v), want exactly 1 GET", c, st.Gets())
 	}
 }
 
 func TestBudgetHoldsWithManyReadersAtOnce(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	const files = 8
 	var want [files][]byte
 	for i := range files {
 		want[i] = pattern(16<<20, uint64(20+i))
-		st.put(fmt.Sprintf("f%d", i), want[i])
+		st.Put(fmt.Sprintf("f%d", i), want[i])
 	}
 	opt := DefaultOptions()
-	opt.ReadAhead.MemoryBudget = 16 << 20
+	opt.Prefetch.MemoryBudget = 16 << 20
 	mnt, fsys := mountWithFS(t, st, opt)
 	names(t, mnt)
-	st.resetCounts()
+	st.ResetCounts()
 	var wg sync.WaitGroup
 	for i := range files {
 		wg.Go(func() {
@@ -147,28 +148,28 @@ func TestBudgetHoldsWithManyReadersAtOnce(t *testing.T) {
 	for deadline := time.Now().Add(5 * time.Second); s.inUse != 0 && time.Now().Before(deadline); s = fsys.pool.stats() {
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Logf("8 readers: buffers peaked at %d MiB of %d, %d GETs", s.peak>>20, s.limit>>20, st.count("GET"))
+	t.Logf("8 readers: buffers peaked at %d MiB of %d, %d GETs", s.peak>>20, s.limit>>20, st.Count("GET"))
 	if s.peak > s.limit {
 		t.Errorf("buffers peaked at %d bytes, over the %d budget", s.peak, s.limit)
 	}
 	if s.inUse != 0 {
 		t.Errorf("%d bytes of buffers still in use after every file was closed", s.inUse)
 	}
-	if st.bytesFetched() != files*16<<20 {
-		t.Errorf("fetched %d bytes for %d bytes of files: some bytes twice", st.bytesFetched(), files*16<<20)
+	if st.BytesFetched() != files*16<<20 {
+		t.Errorf("fetched %d bytes for %d bytes of files: some bytes twice", st.BytesFetched(), files*16<<20)
 	}
 }
 
 // gatedStore holds back the bodies of GETs at or after gate until open is
 // closed.
 type gatedStore struct {
-	*memStore
+	*memstore.Store
 	gate int64
 	open chan struct{}
 }
 
 func (g *gatedStore) OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
-	rc, err := g.memStore.OpenRange(ctx, key, etag, off, n)
+	rc, err := g.Store.OpenRange(ctx, key, etag, off, n)
 	if err != nil || off < g.gate {
 		return rc, err
 	}
@@ -182,10 +183,10 @@ func (g *gatedStore) OpenRange(ctx context.Context, key, etag string, off, n int
 }
 
 func TestFullWindowKeepsManyPartsInFlight(t *testing.T) {
-	st := &gatedStore{memStore: newMemStore(), gate: 64 << 20, open: make(chan struct{})}
+	st := &gatedStore{Store: memstore.New(), gate: 64 << 20, open: make(chan struct{})}
 	data := pattern(136<<20, 11)
-	st.put("big.bin", data)
-	opt := DefaultOptions().ReadAhead
+	st.Put("big.bin", data)
+	opt := DefaultOptions().Prefetch
 	pool := newBufPool(opt.MemoryBudget)
 	obj, err := st.Stat(context.Background(), "big.bin")
 	if err != nil {
@@ -220,18 +221,18 @@ func TestFullWindowKeepsManyPartsInFlight(t *testing.T) {
 	}
 	close(st.open)
 	read(int64(len(data)))
-	if st.bytesFetched() != int64(len(data)) {
-		t.Errorf("fetched %d bytes for a %d-byte file", st.bytesFetched(), len(data))
+	if st.BytesFetched() != int64(len(data)) {
+		t.Errorf("fetched %d bytes for a %d-byte file", st.BytesFetched(), len(data))
 	}
 }
 
 func TestFarSeekDropsTheWindowAndReadsOnlyWhatWasAsked(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	data := pattern(64<<20, 12)
-	st.put("big.bin", data)
+	st.Put("big.bin", data)
 	obj, _ := st.Stat(context.Background(), "big.bin")
-	pool := newBufPool(DefaultOptions().ReadAhead.MemoryBudget)
-	r := newPrefetcher(st, obj, DefaultOptions().ReadAhead, pool)
+	pool := newBufPool(DefaultOptions().Prefetch.MemoryBudget)
+	r := newPrefetcher(st, obj, DefaultOptions().Prefetch, pool)
 	defer r.Close()
 	buf := make([]byte, 128<<10)
 	for off := int64(0); off < 1<<20; off += int64(len(buf)) {
@@ -239,12 +240,12 @@ func TestFarSeekDropsTheWindowAndReadsOnlyWhatWasAsked(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st.resetCounts()
+	st.ResetCounts()
 	const far = 48 << 20
 	if n, err := r.ReadAt(context.Background(), buf, far); err != nil || !bytes.Equal(buf[:n], data[far:far+n]) {
 		t.Fatalf("far read: %d bytes, %v", n, err)
 	}
-	if g := st.getsLog(); len(g) != 1 || g[0] != fmt.Sprintf("%d+%d", far, len(buf)) {
+	if g := st.Gets(); len(g) != 1 || g[0] != fmt.Sprintf("%d+%d", far, len(buf)) {
 		t.Errorf("a far seek fetched %v, want exactly the %d bytes asked", g, len(buf))
 	}
 	if s := pool.stats(); s.inUse != 0 {
@@ -258,11 +259,11 @@ func TestFarSeekDropsTheWindowAndReadsOnlyWhatWasAsked(t *testing.T) {
 		}
 	}
 	// Reading on from there starts a new window at the new place.
-	st.resetCounts()
+	st.ResetCounts()
 	if _, err := r.ReadAt(context.Background(), buf, far+int64(len(buf))); err != nil {
 		t.Fatal(err)
 	}
-	if g := st.getsLog(); len(g) != 1 || g[0] != fmt.Sprintf("%d+%d", far+len(buf), 1<<20) {
+	if g := st.Gets(); len(g) != 1 || g[0] != fmt.Sprintf("%d+%d", far+len(buf), 1<<20) {
 		t.Errorf("reading on after the seek fetched %v, want one 1 MiB part", g)
 	}
 }
@@ -327,8 +328,8 @@ func TestCutPartResumesAtItsOffsetWithTheSameETag(t *testing.T) {
 
 func TestKernelReadAheadRaisedForLargeRequests(t *testing.T) {
 	testenv.Require(t, os.Geteuid() == 0, "raising the kernel read-ahead needs root")
-	st := newMemStore()
-	st.put("f", []byte("x"))
+	st := memstore.New()
+	st.Put("f", []byte("x"))
 	mnt, _ := mountWithFS(t, st, DefaultOptions())
 	var s syscall.Stat_t
 	if err := syscall.Stat(mnt, &s); err != nil {
@@ -343,16 +344,16 @@ func TestKernelReadAheadRaisedForLargeRequests(t *testing.T) {
 }
 
 func TestRandomReadsFetchOnlyAroundWhatWasAsked(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	data := pattern(64<<20, 2)
-	st.put("big.bin", data)
+	st.Put("big.bin", data)
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	f, err := os.Open(filepath.Join(mnt, "big.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	st.resetCounts()
+	st.ResetCounts()
 	r := rand.New(rand.NewPCG(3, 3))
 	buf := make([]byte, 4096)
 	const reads = 200
@@ -365,19 +366,19 @@ func TestRandomReadsFetchOnlyAroundWhatWasAsked(t *testing.T) {
 			t.Fatalf("wrong bytes at %d", off)
 		}
 	}
-	ratio := float64(st.bytesFetched()) / float64(reads*len(buf))
-	t.Logf("random 4 KiB reads: %d GETs, %.1f bytes fetched per byte read", st.count("GET"), ratio)
+	ratio := float64(st.BytesFetched()) / float64(reads*len(buf))
+	t.Logf("random 4 KiB reads: %d GETs, %.1f bytes fetched per byte read", st.Count("GET"), ratio)
 	if ratio > 32 {
 		t.Errorf("fetched %.1f bytes per byte read, want <= 32", ratio)
 	}
 }
 
 func TestReadsWithoutBudgetGoStraightToTheServer(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	data := pattern(5<<20, 4)
-	st.put("f.bin", data)
+	st.Put("f.bin", data)
 	opt := DefaultOptions()
-	opt.ReadAhead.MemoryBudget = 0
+	opt.Prefetch.MemoryBudget = 0
 	mnt := testMount(t, st, "", opt, true)
 	got, err := os.ReadFile(filepath.Join(mnt, "f.bin"))
 	if err != nil || !bytes.Equal(got, data) {
@@ -386,9 +387,9 @@ func TestReadsWithoutBudgetGoStraightToTheServer(t *testing.T) {
 }
 
 func TestReplacedObjectFailsWithEIOThenNewVersionAfterTTL(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	old := pattern(32<<20, 5)
-	st.put("f.bin", old)
+	st.Put("f.bin", old)
 	clock := testenv.NewClock()
 	opt := DefaultOptions()
 	opt.Clock = clock.Now
@@ -404,7 +405,7 @@ func TestReplacedObjectFailsWithEIOThenNewVersionAfterTTL(t *testing.T) {
 		t.Fatalf("first read: %v", err)
 	}
 	replacement := pattern(32<<20, 6)
-	st.put("f.bin", replacement)
+	st.Put("f.bin", replacement)
 	// A read far from what was prefetched must fetch again, and the old
 	// ETag no longer matches.
 	_, err = f.ReadAt(head, 24<<20)
@@ -419,12 +420,12 @@ func TestReplacedObjectFailsWithEIOThenNewVersionAfterTTL(t *testing.T) {
 }
 
 func TestWindowReadsAreAnsweredWithoutACopyAndPinnedUntilDone(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	data := pattern(8<<20, 13)
-	st.put("a.bin", data)
-	st.put("b.bin", pattern(8<<20, 14))
+	st.Put("a.bin", data)
+	st.Put("b.bin", pattern(8<<20, 14))
 	ctx := context.Background()
-	opt := DefaultOptions().ReadAhead
+	opt := DefaultOptions().Prefetch
 	pool := newBufPool(opt.MemoryBudget)
 	objA, _ := st.Stat(ctx, "a.bin")
 	a := newPrefetcher(st, objA, opt, pool)

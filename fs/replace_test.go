@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/b2mount/b2mount/fs"
-	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/internal/s3test"
+	"github.com/b2mount/b2mount/internal/testenv"
 )
 
 // versionSize is large enough that a reader 1 MiB in has not had the rest

@@ -13,8 +13,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/internal/s3test"
+	"github.com/b2mount/b2mount/internal/testenv"
 )
 
 const sampleDir = "../testdata/developer-b2-quick-start"

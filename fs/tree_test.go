@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2mount/b2mount/internal/memstore"
 	"github.com/b2mount/b2mount/internal/testenv"
 )
 
@@ -33,10 +34,10 @@ func names(t *testing.T, dir string) []string {
 }
 
 func TestTreeAttributesAndContent(t *testing.T) {
-	st := newMemStore()
-	st.put("beach.jpg", []byte("sand and sea"))
-	st.put("album/photos.html", []byte("<html></html>"))
-	st.put("album/js/app.js", []byte("x()"))
+	st := memstore.New()
+	st.Put("beach.jpg", []byte("sand and sea"))
+	st.Put("album/photos.html", []byte("<html></html>"))
+	st.Put("album/js/app.js", []byte("x()"))
 	opt := DefaultOptions()
 	opt.UID, opt.GID = 1234, 5678
 	mnt := testMount(t, st, "", opt, true)
@@ -79,7 +80,7 @@ func TestTreeAttributesAndContent(t *testing.T) {
 }
 
 func TestNameRules(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	long := strings.Repeat("x", 256)
 	for _, k := range []string{
 		"ok.txt",
@@ -95,7 +96,7 @@ func TestNameRules(t *testing.T) {
 		"clash/inner.txt",                // ... and a directory of the same name: the directory wins
 		"max" + strings.Repeat("y", 252), // exactly 255 bytes: fine
 	} {
-		st.put(k, []byte("data"))
+		st.Put(k, []byte("data"))
 	}
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	want := []string{"a/", "clash/", "d/", "dot/", "dotdot/", "folder/", "marker/", "max" + strings.Repeat("y", 252), "ok.txt"}
@@ -119,15 +120,15 @@ func TestNameRules(t *testing.T) {
 }
 
 func TestLsCostsOnlyListRequests(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	for i := range 2500 {
-		st.put(fmt.Sprintf("big/f%05d.jpg", i), []byte("x"))
+		st.Put(fmt.Sprintf("big/f%05d.jpg", i), []byte("x"))
 	}
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	if _, err := os.Stat(filepath.Join(mnt, "big")); err != nil {
 		t.Fatal(err)
 	}
-	st.resetCounts()
+	st.ResetCounts()
 	out, err := exec.Command("ls", "-l", filepath.Join(mnt, "big")).CombinedOutput()
 	if err != nil {
 		t.Fatalf("ls -l: %v\n%s", err, out)
@@ -135,22 +136,22 @@ func TestLsCostsOnlyListRequests(t *testing.T) {
 	if n := strings.Count(string(out), ".jpg\n"); n != 2500 {
 		t.Errorf("ls -l printed %d files, want 2500", n)
 	}
-	if st.count("LIST") != 3 || st.count("HEAD") != 0 || st.count("PROBE") != 0 || st.count("GET") != 0 {
-		t.Errorf("requests for ls -l: %v, want 3 LIST pages only", st.countsMap())
+	if st.Count("LIST") != 3 || st.Count("HEAD") != 0 || st.Count("PROBE") != 0 || st.Count("GET") != 0 {
+		t.Errorf("requests for ls -l: %v, want 3 LIST pages only", st.Counts())
 	}
 	// A second ls -l within the TTL costs nothing.
-	st.resetCounts()
+	st.ResetCounts()
 	if out, err := exec.Command("ls", "-l", filepath.Join(mnt, "big")).CombinedOutput(); err != nil {
 		t.Fatalf("ls -l: %v\n%s", err, out)
 	}
-	if len(st.countsMap()) != 0 {
-		t.Errorf("second ls -l sent %v, want nothing", st.countsMap())
+	if len(st.Counts()) != 0 {
+		t.Errorf("second ls -l sent %v, want nothing", st.Counts())
 	}
 }
 
 func TestLookupBeforeListingIsOneProbeAndMissesAreCached(t *testing.T) {
-	st := newMemStore()
-	st.put("a/b/c.txt", []byte("hello"))
+	st := memstore.New()
+	st.Put("a/b/c.txt", []byte("hello"))
 	clock := testenv.NewClock()
 	opt := DefaultOptions()
 	opt.Clock = clock.Now
@@ -161,20 +162,20 @@ func TestLookupBeforeListingIsOneProbeAndMissesAreCached(t *testing.T) {
 		t.Fatalf("read = %q, %v", data, err)
 	}
 	// Three names, each one HEAD + one LIST max-keys 1; no listing.
-	if st.count("HEAD") != 3 || st.count("PROBE") != 3 || st.count("LIST") != 0 {
-		t.Errorf("requests %v, want 3 HEAD + 3 PROBE", st.countsMap())
+	if st.Count("HEAD") != 3 || st.Count("PROBE") != 3 || st.Count("LIST") != 0 {
+		t.Errorf("requests %v, want 3 HEAD + 3 PROBE", st.Counts())
 	}
-	st.resetCounts()
+	st.ResetCounts()
 	for range 3 {
 		if _, err := os.Stat(filepath.Join(mnt, "a/missing.txt")); !errors.Is(err, os.ErrNotExist) {
 			t.Fatalf("stat missing: %v", err)
 		}
 	}
-	if st.count("HEAD") != 1 || st.count("PROBE") != 1 {
-		t.Errorf("3 stats of a missing name sent %v, want one HEAD + one PROBE", st.countsMap())
+	if st.Count("HEAD") != 1 || st.Count("PROBE") != 1 {
+		t.Errorf("3 stats of a missing name sent %v, want one HEAD + one PROBE", st.Counts())
 	}
 	// After the TTL the miss is asked again and a new object shows up.
-	st.put("a/missing.txt", []byte("now here"))
+	st.Put("a/missing.txt", []byte("now here"))
 	clock.Advance(opt.MetadataTTL + time.Second)
 	if data, err := os.ReadFile(filepath.Join(mnt, "a/missing.txt")); err != nil || string(data) != "now here" {
 		t.Errorf("after TTL: %q, %v", data, err)
@@ -182,8 +183,8 @@ func TestLookupBeforeListingIsOneProbeAndMissesAreCached(t *testing.T) {
 }
 
 func TestWritesAreRefusedWithEROFS(t *testing.T) {
-	st := newMemStore()
-	st.put("dir/file.txt", []byte("keep me"))
+	st := memstore.New()
+	st.Put("dir/file.txt", []byte("keep me"))
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	f := filepath.Join(mnt, "dir/file.txt")
 	d := filepath.Join(mnt, "dir")
@@ -216,10 +217,10 @@ func TestWritesAreRefusedWithEROFS(t *testing.T) {
 }
 
 func TestPrefixMount(t *testing.T) {
-	st := newMemStore()
-	st.put("photos/2024/a.jpg", []byte("a"))
-	st.put("photos/b.jpg", []byte("b"))
-	st.put("other/c.jpg", []byte("c"))
+	st := memstore.New()
+	st.Put("photos/2024/a.jpg", []byte("a"))
+	st.Put("photos/b.jpg", []byte("b"))
+	st.Put("other/c.jpg", []byte("c"))
 	mnt := testMount(t, st, "photos", DefaultOptions(), true)
 	if got, want := names(t, mnt), []string{"2024/", "b.jpg"}; !slices.Equal(got, want) {
 		t.Errorf("prefix mount root = %v, want %v", got, want)

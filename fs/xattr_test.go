@@ -5,13 +5,15 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/b2mount/b2mount/internal/memstore"
 )
 
 // The kernel learns once that the mount has no extended attributes, so
 // ls -l does not send two GETXATTRs per entry.
 func TestNoExtendedAttributesForTheWholeMount(t *testing.T) {
-	st := newMemStore()
-	st.put("d/a.txt", []byte("a"))
+	st := memstore.New()
+	st.Put("d/a.txt", []byte("a"))
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	buf := make([]byte, 256)
 	for _, p := range []string{"d/a.txt", "d", "d/a.txt"} {

@@ -112,9 +112,9 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*co
 	fl.DurationVar(&c.opTimeout, "operation-timeout", s3backend.DefaultOperationTimeout,
 		"bound on a request with all its retries: past it, the file operation fails with EIO")
 	fl.IntVar(&c.retries, "retries", s3backend.DefaultMaxAttempts, "attempts per request before giving up with EIO")
-	fl.Int64Var(&c.fs.ReadAhead.MemoryBudget, "memory-limit", c.fs.ReadAhead.MemoryBudget>>20, "MiB of read-ahead buffers for all open files")
-	fl.Int64Var(&c.fs.ReadAhead.MaxWindow, "max-readahead", c.fs.ReadAhead.MaxWindow>>20, "MiB a sequential reader may prefetch")
-	fl.Int64Var(&c.fs.ReadAhead.PartSize, "part-size", c.fs.ReadAhead.PartSize>>20, "largest ranged GET of a prefetch, in MiB (a window is split into 8 parts, 32 over a slow link, each at most this)")
+	fl.Int64Var(&c.fs.Prefetch.MemoryBudget, "memory-limit", c.fs.Prefetch.MemoryBudget>>20, "MiB of read-ahead buffers for all open files")
+	fl.Int64Var(&c.fs.Prefetch.MaxWindow, "max-readahead", c.fs.Prefetch.MaxWindow>>20, "MiB a sequential reader may prefetch")
+	fl.Int64Var(&c.fs.Prefetch.PartSize, "part-size", c.fs.Prefetch.PartSize>>20, "largest ranged GET of a prefetch, in MiB (a window is split into 8 parts, 32 over a slow link, each at most this)")
 	fl.BoolVar(&c.demo, "demo", false, "serve the bundled sample bucket from an in-process S3 server and mount it")
 	showVersion := fl.Bool("version", false, "print the version and exit")
 	if err := fl.Parse(args); err != nil {
@@ -123,10 +123,10 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*co
 	if *showVersion {
 		return &config{sources: map[string]string{"version": version}}, errVersion
 	}
-	c.fs.ReadAhead.MemoryBudget <<= 20
-	c.fs.ReadAhead.MaxWindow <<= 20
-	c.fs.ReadAhead.PartSize <<= 20
-	c.fs.ReadAhead.InitialWindow = min(c.fs.ReadAhead.InitialWindow, c.fs.ReadAhead.MaxWindow)
+	c.fs.Prefetch.MemoryBudget <<= 20
+	c.fs.Prefetch.MaxWindow <<= 20
+	c.fs.Prefetch.PartSize <<= 20
+	c.fs.Prefetch.InitialWindow = min(c.fs.Prefetch.InitialWindow, c.fs.Prefetch.MaxWindow)
 
 	rest := fl.Args()
 	switch {
