@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/b2mount/b2mount/s3backend"
 	"github.com/b2mount/b2mount/internal/s3test"
+	"github.com/b2mount/b2mount/s3backend"
 )
 
 // directName is the baseline's name in the tables.

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/internal/s3test"
+	"github.com/b2mount/b2mount/internal/testenv"
 )
 
 // binary is the b2mount built once for these tests.

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/internal/s3test"
+	"github.com/b2mount/b2mount/internal/testenv"
 )
 
 // serverEnv is a minimal environment that points b2mount at srv with its
