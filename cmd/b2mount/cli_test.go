@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2mount/b2mount/fs"
 	"github.com/b2mount/b2mount/internal/s3test"
 	"github.com/b2mount/b2mount/internal/testenv"
 )
@@ -36,8 +37,8 @@ func TestMain(m *testing.M) {
 }
 
 func mounted(dir string) bool {
-	data, _ := os.ReadFile("/proc/self/mountinfo")
-	return strings.Contains(string(data), " "+dir+" ")
+	_, ok, _ := fs.MountedAt(dir)
+	return ok
 }
 
 // startMount runs b2mount with args and waits for its ready line. The

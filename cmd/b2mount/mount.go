@@ -132,23 +132,10 @@ func checkMountpoint(dir string) (string, error) {
 	return abs, nil
 }
 
-// isMounted reports whether dir is a mount point, per /proc/self/mountinfo.
+// isMounted reports whether dir is a mount point.
 func isMounted(dir string) bool {
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 4 && unescapeMount(f[4]) == dir {
-			return true
-		}
-	}
-	return false
-}
-
-func unescapeMount(s string) string {
-	return strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`).Replace(s)
+	_, ok, _ := fs.MountedAt(dir)
+	return ok
 }
 
 func suffix(sep, s string) string {

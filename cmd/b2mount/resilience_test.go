@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2mount/b2mount/fs"
 	"github.com/b2mount/b2mount/internal/s3test"
 	"github.com/b2mount/b2mount/internal/testenv"
 )
@@ -243,26 +244,14 @@ func TestSecretNeverShows(t *testing.T) {
 }
 
 // mountOptions returns the mount options and the super options of the
-// mount at dir, from /proc/self/mountinfo.
+// mount at dir.
 func mountOptions(t *testing.T, dir string) (string, string) {
 	t.Helper()
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		t.Fatal(err)
+	m, ok, err := fs.MountedAt(dir)
+	if err != nil || !ok {
+		t.Fatalf("%s is not mounted: %v", dir, err)
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 10 || unescapeMount(f[4]) != dir {
-			continue
-		}
-		for i, x := range f {
-			if x == "-" && i+3 < len(f) {
-				return f[5], f[i+3]
-			}
-		}
-	}
-	t.Fatalf("%s is not in /proc/self/mountinfo", dir)
-	return "", ""
+	return m.Options, m.SuperOptions
 }
 
 // --allow-other lets other users in, and turns on default_permissions so
