@@ -35,6 +35,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "b2mount: %v\n", err)
 		var ue usageError
 		if errors.As(err, &ue) {
+			fmt.Fprintln(stderr, "Run 'b2mount --help' for the flags and settings.")
 			return 2
 		}
 		return 1

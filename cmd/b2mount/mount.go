@@ -88,7 +88,11 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer
 		return nil
 	case <-ctx.Done():
 	}
-	return unmount(server, dir, done, logger)
+	if err := unmount(server, dir, done, logger); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "b2mount: unmounted %s\n", dir)
+	return nil
 }
 
 // unmount releases the mount point. If the kernel says it is busy (a
