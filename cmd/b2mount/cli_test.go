@@ -69,6 +69,20 @@ func TestBadInputFailsBeforeMounting(t *testing.T) {
 	t.Run("mount point is a file", func(t *testing.T) {
 		failure(t, 1, good, "is not a directory", "photos", file)
 	})
+	// A bad command line: exit 2, the error once and a pointer to --help,
+	// before anything is mounted.
+	t.Run("unknown flag", func(t *testing.T) {
+		failure(t, 2, good, "flag provided but not defined: --nosuch", "--nosuch", "photos", dir)
+	})
+	t.Run("uid beyond 32 bits", func(t *testing.T) {
+		failure(t, 2, good, `--uid "4294967296": want a number from 0 to 4294967295`, "--uid", "4294967296", "photos", dir)
+	})
+	t.Run("memory limit overflow", func(t *testing.T) {
+		failure(t, 2, good, `--memory-limit "99999999999999": want whole MiB from 0 to 1048576`, "--memory-limit", "99999999999999", "photos", dir)
+	})
+	t.Run("empty mount point", func(t *testing.T) {
+		failure(t, 2, good, "the mount point is empty", "photos", "")
+	})
 	t.Run("no endpoint", func(t *testing.T) {
 		failure(t, 2, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, "no endpoint", "photos", dir)
 	})

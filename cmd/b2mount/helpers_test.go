@@ -186,6 +186,14 @@ func failure(t *testing.T, code int, environ []string, want string, args ...stri
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = environ
+	// An empty mount point once meant the working directory: make that
+	// one a directory of the test's.
+	cmd.Dir = t.TempDir()
+	t.Cleanup(func() {
+		if mounted(cmd.Dir) {
+			exec.Command("fusermount3", "-u", "-z", cmd.Dir).Run()
+		}
+	})
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.Run()
@@ -209,6 +217,9 @@ func failure(t *testing.T, code int, environ []string, want string, args ...stri
 	}
 	if mp != "" && mounted(mp) && !wasMounted {
 		t.Errorf("%s is mounted after a failure", mp)
+	}
+	if mounted(cmd.Dir) {
+		t.Errorf("the working directory %s is mounted after a failure", cmd.Dir)
 	}
 	return stdout.String() + stderr.String()
 }

@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,9 +23,10 @@ func main() {
 // run is the whole program; it returns the exit status: 0 after a clean
 // unmount, 1 when something failed, 2 for a bad command line.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	c, err := parseArgs(args, getenv, stderr)
+	c, err := parseArgs(args, getenv)
 	switch {
-	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errHelp):
+		usage(stdout)
 		return 0
 	case errors.Is(err, errVersion):
 		fmt.Fprintln(stdout, "b2mount", version)

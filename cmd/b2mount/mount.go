@@ -36,38 +36,23 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer
 		}
 		defer stopDemo()
 	}
-	prefix := strings.Trim(c.prefix, "/")
-	if prefix != "" {
-		prefix += "/"
-	}
-	client, err := s3backend.New(ctx, s3backend.Config{
-		Endpoint:         c.endpoint,
-		Region:           c.region,
-		Bucket:           c.bucket,
-		KeyID:            c.keyID,
-		SecretKey:        c.secret,
-		Profile:          c.profile,
-		VirtualHostStyle: c.virtualHost,
-		MaxAttempts:      c.retries,
-		RequestTimeout:   c.timeout,
-		ReadIdleTimeout:  c.timeout,
-		OperationTimeout: c.opTimeout,
-		Logger:           logger,
-	})
+	s3cfg := c.s3
+	s3cfg.Logger = logger
+	client, err := s3backend.New(ctx, s3cfg)
 	if err != nil {
 		return err
 	}
-	logger.Debug("settings", "endpoint", c.endpoint, "endpoint_from", c.sources["endpoint"],
-		"region", client.Region(), "region_from", c.sources["region"], "credentials_from", c.sources["credentials"])
-	if err := client.Check(ctx, prefix); err != nil {
+	logger.Debug("settings", c.logAttrs(client.Region())...)
+	if err := client.Check(ctx, c.prefix); err != nil {
 		return err
 	}
-	c.fs.Logger = logger
-	root, err := fs.NewRoot(client, prefix, c.fs)
+	fsOpt := c.fs
+	fsOpt.Logger = logger
+	root, err := fs.NewRoot(client, c.prefix, fsOpt)
 	if err != nil {
 		return err
 	}
-	server, err := gofs.Mount(dir, root, fs.GoFuseOptions(c.fs, "b2:"+c.bucket, c.allowOther))
+	server, err := gofs.Mount(dir, root, fs.GoFuseOptions(fsOpt, "b2:"+c.s3.Bucket, c.allowOther))
 	if err != nil {
 		return fmt.Errorf("cannot mount at %s: %w", dir, err)
 	}
@@ -75,7 +60,7 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer
 		logger.Debug("kernel read-ahead not raised; reads arrive in smaller requests", "err", err)
 	}
 	fmt.Fprintf(stdout, "b2mount: %s mounted read-only at %s (credentials from %s); Ctrl-C unmounts\n",
-		c.bucket+suffix(":", c.prefix), dir, c.sources["credentials"])
+		c.s3.Bucket+suffix(":", strings.TrimSuffix(c.prefix, "/")), dir, c.sources["credentials"])
 
 	done := make(chan struct{})
 	go func() {
