@@ -84,3 +84,34 @@ func TestAllowOtherEnforcesModes(t *testing.T) {
 		p.stop(t, syscall.SIGTERM)
 	}
 }
+
+// --file-mode 0 and --dir-mode 0 give mode 0000, as stat shows it: not
+// the 0644 and 0755 go-fuse puts in place of zero permission bits unless
+// told not to.
+func TestModeZeroIsZero(t *testing.T) {
+	testenv.RequireFUSE(t)
+	srv := testenv.StartServer(t, s3test.KindEmbedded)
+	const bucket = "closed"
+	if err := srv.CreateBucket(bucket); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"f.txt", "d/g.txt"} {
+		if err := srv.PutObject(bucket, k, []byte("closed")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	p := startMount(t, serverEnv(t, srv), "--file-mode", "0", "--dir-mode", "0", bucket, dir)
+	for path, want := range map[string]string{
+		dir:                              "0 directory",
+		filepath.Join(dir, "d"):          "0 directory",
+		filepath.Join(dir, "f.txt"):      "0 regular file",
+		filepath.Join(dir, "d", "g.txt"): "0 regular file",
+	} {
+		out, err := exec.Command("stat", "-c", "%a %F", path).CombinedOutput()
+		if got := strings.TrimSpace(string(out)); err != nil || got != want {
+			t.Errorf("stat %s: %q, %v; want %q", path, got, err, want)
+		}
+	}
+	p.stop(t, syscall.SIGTERM)
+}
