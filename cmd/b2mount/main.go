@@ -14,7 +14,14 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	// Ctrl-C, kill, and a closed terminal or ssh session (SIGHUP) all
+	// unmount cleanly; the default action of each would leave a dead
+	// mount ("Transport endpoint is not connected") behind.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	// A stdout or stderr whose reader went away (b2mount ... | head -1)
+	// must not kill the mount either: with SIGPIPE notified, a write to
+	// a broken pipe returns EPIPE instead, and the log line is lost.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

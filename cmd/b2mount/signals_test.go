@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -114,4 +116,76 @@ func TestSignalDuringStalledReadsExitsCleanly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Closing the terminal or an ssh session sends SIGHUP: b2mount unmounts
+// and exits 0, as for Ctrl-C, instead of dying and leaving a dead mount.
+func TestSIGHUPUnmountsCleanly(t *testing.T) {
+	testenv.RequireFUSE(t)
+	srv := testenv.StartServer(t, s3test.KindEmbedded)
+	if err := srv.CreateBucket("hup"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.PutObject("hup", "f.txt", []byte("still here")); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p := startMount(t, serverEnv(t, srv), "hup", dir)
+	if data, err := os.ReadFile(filepath.Join(dir, "f.txt")); err != nil || string(data) != "still here" {
+		t.Fatalf("read: %q, %v", data, err)
+	}
+	p.stop(t, syscall.SIGHUP)
+}
+
+// b2mount ... 2>&1 | head -1: once the reader of its output is gone, a
+// log line must not kill the mount (SIGPIPE). The mount goes on working
+// and exits 0 on SIGTERM.
+func TestBrokenOutputPipeDoesNotKillTheMount(t *testing.T) {
+	testenv.RequireFUSE(t)
+	srv := testenv.StartServer(t, s3test.KindEmbedded)
+	const bucket = "pipe"
+	if err := srv.CreateBucket(bucket); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"denied.txt", "fine.txt"} {
+		if err := srv.PutObject(bucket, k, []byte("bytes of "+k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p := newMountProc(serverEnv(t, srv), bucket, dir)
+	p.cmd.Stdout, p.cmd.Stderr = w, w
+	p.start(t)
+	w.Close()
+	lines := bufio.NewReader(r) // "head": read up to the ready line, then go
+	for {
+		line, err := lines.ReadString('\n')
+		if err != nil {
+			t.Fatalf("b2mount's output ended before its ready line: %v", err)
+		}
+		if strings.Contains(line, "mounted read-only at") {
+			break
+		}
+	}
+	r.Close()
+
+	// A read the server refuses is logged as a warning: a write to the
+	// broken pipe.
+	if err := srv.Proxy.SetFaults(s3test.Faults{FailGET: 1, Status: 403, Code: "AccessDenied"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.ReadFile(filepath.Join(dir, "denied.txt")); !errors.Is(err, syscall.EACCES) {
+		t.Fatalf("read with every GET denied: %v, want EACCES", err)
+	}
+	if err := srv.Proxy.SetFaults(s3test.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "fine.txt")); err != nil || string(data) != "bytes of fine.txt" {
+		t.Errorf("read after the log pipe broke: %q, %v", data, err)
+	}
+	p.stop(t, syscall.SIGTERM)
 }
