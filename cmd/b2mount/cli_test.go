@@ -117,3 +117,31 @@ func TestMountOfARealServerAndAlreadyMounted(t *testing.T) {
 	failure(t, 1, environ, "already a mount point", "--env-file", envFile, "photos", dir)
 	p.stop(t, syscall.SIGTERM)
 }
+
+// A symbolic link to a directory mounts the directory itself: the ready
+// line, the messages and the unmount name the real path.
+func TestSymlinkedMountPoint(t *testing.T) {
+	testenv.RequireFUSE(t)
+	srv := testenv.StartServer(t, s3test.KindEmbedded)
+	if err := srv.CreateBucket("photos"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.PutObject("photos", "beach.jpg", []byte("jpeg bytes")); err != nil {
+		t.Fatal(err)
+	}
+	real := t.TempDir()
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	p := startMount(t, serverEnv(t, srv), "photos", link)
+	p.dir = real
+	if !strings.Contains(p.stdout.String(), "mounted read-only at "+real+" ") || !mounted(real) {
+		t.Errorf("ready line %q, mounted %v; want %s mounted", p.stdout, mounted(real), real)
+	}
+	if data, err := os.ReadFile(filepath.Join(link, "beach.jpg")); err != nil || string(data) != "jpeg bytes" {
+		t.Errorf("read through the link: %q, %v", data, err)
+	}
+	failure(t, 1, serverEnv(t, srv), "mount point "+real+" is already a mount point (unmount it with fusermount3 -u "+real+")", "photos", link)
+	p.stop(t, syscall.SIGTERM)
+}

@@ -99,12 +99,18 @@ func unmount(server *fuse.Server, dir string, done <-chan struct{}, logger *slog
 	return nil
 }
 
-// checkMountpoint makes sure dir is an existing, empty-enough directory we
-// may mount on, and returns its absolute path.
+// checkMountpoint makes sure dir is an existing directory we may mount
+// on, and returns its real path: absolute, with symbolic links resolved,
+// so that the messages and fusermount3 name the directory itself
+// (fusermount3 refuses a symbolic link with a misleading message).
 func checkMountpoint(dir string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("bad mount point %q: %w", dir, err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err == nil {
+		abs = real
 	}
 	fi, err := os.Stat(abs)
 	switch {
