@@ -17,13 +17,10 @@ import (
 	"github.com/b2mount/b2mount/internal/s3test"
 )
 
-// The time bounds below are only crossed by a hang: nothing here asserts
-// how fast b2mount is.
-const (
-	readyWait = 60 * time.Second // for the ready line
-	exitWait  = 60 * time.Second // for the exit after a signal
-	hangWait  = 30 * time.Second // for anything else a test waits on
-)
+// hangWait bounds every wait of these tests (the ready line, the exit
+// after a signal, a reader's error): only a hang crosses it. Nothing here
+// asserts how fast b2mount is.
+const hangWait = 60 * time.Second
 
 // binary is the b2mount built once for these tests.
 var binary string
@@ -126,7 +123,7 @@ func (p *mountProc) start(t *testing.T) {
 			p.cmd.Process.Signal(syscall.SIGINT)
 			select {
 			case <-p.exited:
-			case <-time.After(exitWait):
+			case <-time.After(hangWait):
 				p.cmd.Process.Kill()
 				<-p.exited
 			}
@@ -160,8 +157,8 @@ func (p *mountProc) stop(t *testing.T, sig syscall.Signal) {
 	p.cmd.Process.Signal(sig)
 	select {
 	case <-p.exited:
-	case <-time.After(exitWait):
-		t.Fatalf("b2mount still running %v after %v", exitWait, sig)
+	case <-time.After(hangWait):
+		t.Fatalf("b2mount still running %v after %v", hangWait, sig)
 	}
 	if p.waitErr != nil {
 		t.Errorf("b2mount exited with %v after %v, want 0; stderr:\n%s", p.waitErr, sig, p.stderr)
