@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	b2fs "github.com/b2mount/b2mount/fs"
 )
 
 // mountWait bounds how long a contender may take to show up mounted.
@@ -125,19 +127,10 @@ func (m *mountProc) stop() {
 	}
 }
 
-// isMounted reports whether dir is a mount point, per /proc/self/mountinfo.
+// isMounted reports whether dir is a mount point.
 func isMounted(dir string) bool {
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 4 && strings.ReplaceAll(f[4], `\040`, " ") == dir {
-			return true
-		}
-	}
-	return false
+	_, ok, _ := b2fs.MountedAt(dir)
+	return ok
 }
 
 // tailBuffer keeps the last 4 KiB a process wrote.

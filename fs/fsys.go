@@ -73,6 +73,9 @@ func GoFuseOptions(opt Options, fsName string, allowOther bool) *gofs.Options {
 		NegativeTimeout: &ttl,
 		UID:             opt.UID,
 		GID:             opt.GID,
+		// Mode 0 means mode 0: without this go-fuse shows 0644 and 0755
+		// instead, opening to others what --file-mode 0 meant to close.
+		NullPermissions: true,
 	}
 }
 

@@ -21,7 +21,7 @@ func TestDemoAlbumInABrowser(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
 	testenv.Require(t, err == nil, "chromium is not installed (apt-get install -y chromium)")
 	dir := t.TempDir()
-	cmd, _ := startMount(t, os.Environ(), "--demo", dir)
+	p := startMount(t, os.Environ(), "--demo", dir)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -41,5 +41,5 @@ func TestDemoAlbumInABrowser(t *testing.T) {
 			t.Errorf("a photo decoded to %sx%s", m[1], m[2])
 		}
 	}
-	stop(t, cmd, dir, syscall.SIGINT)
+	p.stop(t, syscall.SIGINT)
 }

@@ -17,18 +17,18 @@ func startDemo(c *config, logger *slog.Logger) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	c.bucket = b2mount.SampleBucketName
-	if err := srv.CreateBucket(c.bucket); err != nil {
+	c.s3.Bucket = b2mount.SampleBucketName
+	if err := srv.CreateBucket(c.s3.Bucket); err != nil {
 		srv.Close()
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	if err := loadFS(srv, c.bucket, b2mount.SampleBucket()); err != nil {
+	if err := loadFS(srv, c.s3.Bucket, b2mount.SampleBucket()); err != nil {
 		srv.Close()
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	c.endpoint, c.region, c.keyID, c.secret = srv.URL, srv.Region, srv.KeyID, srv.SecretKey
+	c.s3.Endpoint, c.s3.Region, c.s3.KeyID, c.s3.SecretKey = srv.URL, srv.Region, srv.KeyID, srv.SecretKey
 	c.sources["credentials"] = "the demo server"
-	logger.Info("demo S3 server serving the sample bucket", "endpoint", srv.URL, "bucket", c.bucket)
+	logger.Info("demo S3 server serving the sample bucket", "endpoint", srv.URL, "bucket", c.s3.Bucket)
 	return func() { srv.Close() }, nil
 }
 

@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,7 +14,14 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	// Ctrl-C, kill, and a closed terminal or ssh session (SIGHUP) all
+	// unmount cleanly; the default action of each would leave a dead
+	// mount ("Transport endpoint is not connected") behind.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	// A stdout or stderr whose reader went away (b2mount ... | head -1)
+	// must not kill the mount either: with SIGPIPE notified, a write to
+	// a broken pipe returns EPIPE instead, and the log line is lost.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -24,9 +30,10 @@ func main() {
 // run is the whole program; it returns the exit status: 0 after a clean
 // unmount, 1 when something failed, 2 for a bad command line.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	c, err := parseArgs(args, getenv, stderr)
+	c, err := parseArgs(args, getenv)
 	switch {
-	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errHelp):
+		usage(stdout)
 		return 0
 	case errors.Is(err, errVersion):
 		fmt.Fprintln(stdout, "b2mount", version)
@@ -35,6 +42,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "b2mount: %v\n", err)
 		var ue usageError
 		if errors.As(err, &ue) {
+			fmt.Fprintln(stderr, "Run 'b2mount --help' for the flags and settings.")
 			return 2
 		}
 		return 1

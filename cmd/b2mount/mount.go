@@ -36,38 +36,23 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer
 		}
 		defer stopDemo()
 	}
-	prefix := strings.Trim(c.prefix, "/")
-	if prefix != "" {
-		prefix += "/"
-	}
-	client, err := s3backend.New(ctx, s3backend.Config{
-		Endpoint:         c.endpoint,
-		Region:           c.region,
-		Bucket:           c.bucket,
-		KeyID:            c.keyID,
-		SecretKey:        c.secret,
-		Profile:          c.profile,
-		VirtualHostStyle: c.virtualHost,
-		MaxAttempts:      c.retries,
-		RequestTimeout:   c.timeout,
-		ReadIdleTimeout:  c.timeout,
-		OperationTimeout: c.opTimeout,
-		Logger:           logger,
-	})
+	s3cfg := c.s3
+	s3cfg.Logger = logger
+	client, err := s3backend.New(ctx, s3cfg)
 	if err != nil {
 		return err
 	}
-	logger.Debug("settings", "endpoint", c.endpoint, "endpoint_from", c.sources["endpoint"],
-		"region", client.Region(), "region_from", c.sources["region"], "credentials_from", c.sources["credentials"])
-	if err := client.Check(ctx, prefix); err != nil {
+	logger.Debug("settings", c.logAttrs(client.Region())...)
+	if err := client.Check(ctx, c.prefix); err != nil {
 		return err
 	}
-	c.fs.Logger = logger
-	root, err := fs.NewRoot(client, prefix, c.fs)
+	fsOpt := c.fs
+	fsOpt.Logger = logger
+	root, err := fs.NewRoot(client, c.prefix, fsOpt)
 	if err != nil {
 		return err
 	}
-	server, err := gofs.Mount(dir, root, fs.GoFuseOptions(c.fs, "b2:"+c.bucket, c.allowOther))
+	server, err := gofs.Mount(dir, root, fs.GoFuseOptions(fsOpt, "b2:"+c.s3.Bucket, c.allowOther))
 	if err != nil {
 		return fmt.Errorf("cannot mount at %s: %w", dir, err)
 	}
@@ -75,7 +60,7 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer
 		logger.Debug("kernel read-ahead not raised; reads arrive in smaller requests", "err", err)
 	}
 	fmt.Fprintf(stdout, "b2mount: %s mounted read-only at %s (credentials from %s); Ctrl-C unmounts\n",
-		c.bucket+suffix(":", c.prefix), dir, c.sources["credentials"])
+		c.s3.Bucket+suffix(":", strings.TrimSuffix(c.prefix, "/")), dir, c.sources["credentials"])
 
 	done := make(chan struct{})
 	go func() {
@@ -88,7 +73,11 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer
 		return nil
 	case <-ctx.Done():
 	}
-	return unmount(server, dir, done, logger)
+	if err := unmount(server, dir, done, logger); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "b2mount: unmounted %s\n", dir)
+	return nil
 }
 
 // unmount releases the mount point. If the kernel says it is busy (a
@@ -110,12 +99,18 @@ func unmount(server *fuse.Server, dir string, done <-chan struct{}, logger *slog
 	return nil
 }
 
-// checkMountpoint makes sure dir is an existing, empty-enough directory we
-// may mount on, and returns its absolute path.
+// checkMountpoint makes sure dir is an existing directory we may mount
+// on, and returns its real path: absolute, with symbolic links resolved,
+// so that the messages and fusermount3 name the directory itself
+// (fusermount3 refuses a symbolic link with a misleading message).
 func checkMountpoint(dir string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("bad mount point %q: %w", dir, err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err == nil {
+		abs = real
 	}
 	fi, err := os.Stat(abs)
 	switch {
@@ -132,23 +127,10 @@ func checkMountpoint(dir string) (string, error) {
 	return abs, nil
 }
 
-// isMounted reports whether dir is a mount point, per /proc/self/mountinfo.
+// isMounted reports whether dir is a mount point.
 func isMounted(dir string) bool {
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 4 && unescapeMount(f[4]) == dir {
-			return true
-		}
-	}
-	return false
-}
-
-func unescapeMount(s string) string {
-	return strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`).Replace(s)
+	_, ok, _ := fs.MountedAt(dir)
+	return ok
 }
 
 func suffix(sep, s string) string {
