@@ -7,10 +7,6 @@ import (
 	"io"
 	iofs "io/fs"
 	"math"
-	"net/http"
-	"strconv"
-	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -233,65 +229,4 @@ func (r *rangeReader) rangeHeader() string {
 		return fmt.Sprintf("bytes=%d-%d", r.off, r.limit-1)
 	}
 	return fmt.Sprintf("bytes=%d-", r.off)
-}
-
-// watchdog cancels an attempt's context when its timer fires: first for
-// the response headers (RequestTimeout), then while a Read waits for body
-// bytes (ReadIdleTimeout). It is paused between Reads, so a slow consumer
-// never trips it.
-type watchdog struct {
-	t     *time.Timer
-	fired atomic.Bool
-}
-
-func newWatchdog(d time.Duration, cancel context.CancelFunc) *watchdog {
-	w := &watchdog{}
-	w.t = time.AfterFunc(d, func() {
-		w.fired.Store(true)
-		cancel()
-	})
-	return w
-}
-
-// arm restarts the countdown unless it already fired.
-func (w *watchdog) arm(d time.Duration) {
-	if !w.fired.Load() {
-		w.t.Reset(d)
-	}
-}
-
-// pause stops the countdown; false if it had fired.
-func (w *watchdog) pause() bool {
-	w.t.Stop()
-	return !w.fired.Load()
-}
-
-func isInvalidRange(err error) bool {
-	return httpStatus(err) == http.StatusRequestedRangeNotSatisfiable || apiCode(err) == "InvalidRange"
-}
-
-// trimETag drops a weak prefix and quotes, so "abc" and `"abc"` compare equal.
-func trimETag(s string) string {
-	return strings.Trim(strings.TrimPrefix(strings.TrimSpace(s), "W/"), `"`)
-}
-
-// contentRangeEnd parses "bytes 0-99/1000" into the exclusive end 100.
-func contentRangeEnd(h string) (int64, bool) {
-	rest, ok := strings.CutPrefix(strings.TrimSpace(h), "bytes ")
-	if !ok {
-		return 0, false
-	}
-	span, _, ok := strings.Cut(rest, "/")
-	if !ok {
-		return 0, false
-	}
-	_, last, ok := strings.Cut(span, "-")
-	if !ok {
-		return 0, false
-	}
-	e, err := strconv.ParseInt(strings.TrimSpace(last), 10, 64)
-	if err != nil || e < 0 {
-		return 0, false
-	}
-	return e + 1, true
 }
