@@ -3,6 +3,8 @@ package s3backend
 import (
 	"context"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // SetSleep replaces the retry sleep so tests never really wait.
@@ -22,3 +24,6 @@ func Delay(c *Client, n int, err error) time.Duration { return c.delay(n, err) }
 func SetClock(c *Client, now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) {
 	c.now, c.sleep = now, sleep
 }
+
+// DecodeListing exposes decodeListing.
+func DecodeListing(page *s3.ListObjectsV2Output) error { return decodeListing(page) }
