@@ -10,6 +10,15 @@ func isInvalidRange(err error) bool {
 	return httpStatus(err) == http.StatusRequestedRangeNotSatisfiable || apiCode(err) == "InvalidRange"
 }
 
+// SameETag reports whether two ETags name one version: they compare
+// without quotes and a weak prefix, which servers and callers differ in
+// keeping ("abc" and `"abc"` are one version).
+func SameETag(a, b string) bool { return trimETag(a) == trimETag(b) }
+
+// ifMatch is etag as an If-Match header wants it: one strong, quoted
+// entity tag, however the caller kept it.
+func ifMatch(etag string) string { return `"` + trimETag(etag) + `"` }
+
 // trimETag drops a weak prefix and quotes, so "abc" and `"abc"` compare equal.
 func trimETag(s string) string {
 	return strings.Trim(strings.TrimPrefix(strings.TrimSpace(s), "W/"), `"`)

@@ -208,18 +208,22 @@ func (m *Store) HasPrefix(ctx context.Context, prefix string) (bool, error) {
 	return false, nil
 }
 
-// OpenRange returns n bytes of key from off (n < 0: to the end). A
-// non-empty etag must match the object's (quotes aside), or it fails with
-// s3backend.ErrChanged.
+// OpenRange returns n bytes of key from off (n < 0: to the end; off at
+// or after the end: nothing). A non-empty etag pins the version: another
+// ETag (compared as s3backend.SameETag does, quotes aside) or no object
+// at all fails with s3backend.ErrChanged. Without etag a missing key is
+// s3backend.ErrNotExist.
 func (m *Store) OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts[OpGet]++
 	o, ok := m.objs[key]
-	if !ok {
+	switch {
+	case !ok && etag != "":
+		return nil, fmt.Errorf("get %q: %w: the object was deleted", key, s3backend.ErrChanged)
+	case !ok:
 		return nil, fmt.Errorf("get %q: %w", key, s3backend.ErrNotExist)
-	}
-	if etag != "" && etag != o.etag {
+	case etag != "" && !s3backend.SameETag(etag, o.etag):
 		return nil, fmt.Errorf("get %q: %w", key, s3backend.ErrChanged)
 	}
 	size := int64(len(o.data))
