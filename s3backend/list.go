@@ -43,7 +43,7 @@ func (c *Client) ListPages(ctx context.Context, prefix string, fn func(page List
 	seen := make(map[string]bool)
 	var token *string
 	for {
-		page, err := c.listPage(ctx, prefix, token, 0)
+		page, err := c.listPage(ctx, prefix, token, c.listPageSize)
 		if err != nil {
 			return fmt.Errorf("list %q: %w", prefix, err)
 		}
