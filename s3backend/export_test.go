@@ -25,5 +25,10 @@ func SetClock(c *Client, now func() time.Time, sleep func(ctx context.Context, d
 	c.now, c.sleep = now, sleep
 }
 
+// SDK exposes the client's SDK client, so that a test can arrange a real
+// bucket (put, delete) with the same endpoint, region and credentials,
+// out of band of the Store methods under test.
+func SDK(c *Client) *s3.Client { return c.s3 }
+
 // DecodeListing exposes decodeListing.
 func DecodeListing(page *s3.ListObjectsV2Output) error { return decodeListing(page) }
