@@ -49,10 +49,12 @@ type Client struct {
 	listPageSize    int32 // MaxKeys of a listing's pages; 0: the server's default
 	log             *slog.Logger
 
-	// now and sleep are the clock of the retry loop; tests replace them
-	// (export_test.go) so they never really wait.
-	now   func() time.Time
-	sleep func(ctx context.Context, d time.Duration) error
+	// now and sleep are the clock of the retry loop, and afterFunc starts
+	// the watchdogs of GETs; tests replace them (export_test.go) so they
+	// never really wait.
+	now       func() time.Time
+	sleep     func(ctx context.Context, d time.Duration) error
+	afterFunc func(d time.Duration, f func()) timer
 }
 
 // New validates cfg and builds the SDK client. It sends no request: use
@@ -99,6 +101,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		log:             cfg.Logger,
 		now:             time.Now,
 		sleep:           sleepCtx,
+		afterFunc:       realAfterFunc,
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

@@ -32,3 +32,12 @@ func SDK(c *Client) *s3.Client { return c.s3 }
 
 // DecodeListing exposes decodeListing.
 func DecodeListing(page *s3.ListObjectsV2Output) error { return decodeListing(page) }
+
+// Timer is the watchdog's timer.
+type Timer = timer
+
+// SetAfterFunc replaces the timers of the GET watchdogs (response and
+// idle-body timeouts), so a test can fire them itself.
+func SetAfterFunc(c *Client, afterFunc func(d time.Duration, f func()) Timer) {
+	c.afterFunc = afterFunc
+}

@@ -92,7 +92,7 @@ type rangeReader struct {
 // response headers; it leaves r.body set on success.
 func (r *rangeReader) attempt(ctx context.Context, budget time.Duration) error {
 	actx, cancel := context.WithCancel(ctx)
-	wd := newWatchdog(budget, cancel)
+	wd := r.c.newWatchdog(budget, cancel)
 	in := &s3.GetObjectInput{
 		Bucket: aws.String(r.c.bucket),
 		Key:    aws.String(r.key),

@@ -11,13 +11,23 @@ import (
 // bytes (ReadIdleTimeout). It is paused between Reads, so a slow consumer
 // never trips it.
 type watchdog struct {
-	t     *time.Timer
+	t     timer
 	fired atomic.Bool
 }
 
-func newWatchdog(d time.Duration, cancel context.CancelFunc) *watchdog {
+// timer is what a watchdog needs of a *time.Timer made by time.AfterFunc;
+// tests inject timers they fire themselves (Client.afterFunc).
+type timer interface {
+	Reset(d time.Duration) bool
+	Stop() bool
+}
+
+// realAfterFunc is time.AfterFunc as a Client.afterFunc.
+func realAfterFunc(d time.Duration, f func()) timer { return time.AfterFunc(d, f) }
+
+func (c *Client) newWatchdog(d time.Duration, cancel context.CancelFunc) *watchdog {
 	w := &watchdog{}
-	w.t = time.AfterFunc(d, func() {
+	w.t = c.afterFunc(d, func() {
 		w.fired.Store(true)
 		cancel()
 	})
