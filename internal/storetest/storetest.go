@@ -69,12 +69,13 @@ type Quirks struct {
 	// objects as files and folders as directories, and answers 409
 	// ObjectParentIsFile). S3 and B2 keep both.
 	NoKeyBesideFolder bool
-	// XMLIllegalKeysMangled: the server ignores encoding-type=url and,
-	// being written in Go, cannot send a key with a character XML 1.0
-	// forbids (U+0001, ...): encoding/xml writes U+FFFD in its place, so
-	// the listing names a key that does not exist (gofakes3 1.2,
-	// versitygw 1.8). AWS sends "&#x1;" raw, or the key URL-encoded when
-	// asked, as B2 documents.
+	// XMLIllegalKeysMangled: the server ignores encoding-type=url (no
+	// EncodingType in the answer, or an empty one) and, being written in
+	// Go, cannot send a key with a character XML 1.0 forbids (U+0001,
+	// ...): encoding/xml writes U+FFFD in its place, so the listing names
+	// a key that does not exist (gofakes3 1.2, versitygw 1.8; seen in
+	// their raw answers). AWS sends "&#x1;" raw, or the key URL-encoded
+	// when asked, as B2 documents.
 	XMLIllegalKeysMangled bool
 	// MaxNameLen, when not 0, is the longest path component (between
 	// slashes) a key may have: versitygw's posix backend keeps objects as
