@@ -8,21 +8,43 @@ import (
 )
 
 // Store is all the file system needs from a bucket. s3backend.Client
-// implements it; tests use fakes and decorators. Implementations must be
-// safe for concurrent use and return wrapped errors with the s3backend
-// sentinels (never errnos).
+// implements it, internal/memstore is the in-memory fake, and tests add
+// decorators. The contract below is checked for each of them by one
+// conformance suite (internal/storetest); a new method or rule is added
+// there first.
+//
+// Implementations must be safe for concurrent use and return wrapped
+// errors with the s3backend sentinels, never errnos: ErrNotExist for a
+// key that is not there, ErrAccessDenied for one the credentials may not
+// touch, ErrChanged for a pinned read of a version that is gone.
 type Store interface {
 	// ListPages lists the "directory" prefix (ending in "/", or "" for the
 	// bucket root), ListObjectsV2 with delimiter "/", handing each page to
-	// fn as it arrives, in key order; fn's error ends the listing.
+	// fn as it arrives; fn's error ends the listing. Across all pages the
+	// keys and common prefixes come in key order (UTF-8 bytes), each once.
+	// Keys are exactly as stored, whatever characters they hold (the
+	// client undoes encoding-type=url). A "dir/" marker object of the
+	// listed prefix itself is listed as an object; in its parent it is a
+	// common prefix. A prefix with nothing under it lists empty, without
+	// error.
 	ListPages(ctx context.Context, prefix string, fn func(page s3backend.Listing) error) error
-	// Stat returns one object's attributes (HEAD).
+	// Stat returns one object's attributes (HEAD); a missing key is
+	// s3backend.ErrNotExist.
 	Stat(ctx context.Context, key string) (s3backend.Object, error)
-	// HasPrefix reports whether any key starts with prefix (LIST, max-keys 1).
+	// HasPrefix reports whether any key starts with prefix (LIST, max-keys
+	// 1); a "dir/" marker alone counts.
 	HasPrefix(ctx context.Context, prefix string) (bool, error)
-	// OpenRange streams n bytes of key from off (n < 0: to the end), pinned
-	// to etag when it is not empty; a different version fails with
-	// s3backend.ErrChanged.
+	// OpenRange streams n bytes of key from off (n < 0: to the end; n past
+	// the end: what there is). off at or after the end is no error: the
+	// reader returns io.EOF at once.
+	//
+	// A non-empty etag pins the read to that version. ETags compare
+	// without their quotes (s3backend.SameETag): "abc" and `"abc"` are one
+	// version. When the object was replaced, or deleted, since the etag
+	// was seen, OpenRange (or a later Read) fails with s3backend.ErrChanged
+	// and never with ErrNotExist: an open file has no path to be missing,
+	// and the file system answers EIO, as for any version that is gone.
+	// With etag "" a missing key is s3backend.ErrNotExist.
 	OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error)
 }
 

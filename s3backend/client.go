@@ -27,6 +27,9 @@ const (
 	DefaultRetryAfterMax    = 30 * time.Second
 )
 
+// maxListPageSize is the most entries S3 and B2 put in one LIST page.
+const maxListPageSize = 1000
+
 // Client reads one bucket through the S3 API. It is immutable after New and
 // safe for concurrent use by many goroutines; the readers OpenRange returns
 // are not (like any io.Reader), but distinct readers are independent.
@@ -43,12 +46,15 @@ type Client struct {
 	backoffBase     time.Duration
 	backoffCap      time.Duration
 	retryAfterCap   time.Duration
+	listPageSize    int32 // MaxKeys of a listing's pages; 0: the server's default
 	log             *slog.Logger
 
-	// now and sleep are the clock of the retry loop; tests replace them
-	// (export_test.go) so they never really wait.
-	now   func() time.Time
-	sleep func(ctx context.Context, d time.Duration) error
+	// now and sleep are the clock of the retry loop, and afterFunc starts
+	// the watchdogs of GETs; tests replace them (export_test.go) so they
+	// never really wait.
+	now       func() time.Time
+	sleep     func(ctx context.Context, d time.Duration) error
+	afterFunc func(d time.Duration, f func()) timer
 }
 
 // New validates cfg and builds the SDK client. It sends no request: use
@@ -73,6 +79,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if strings.Contains(bucket, "/") {
 		return nil, fmt.Errorf("s3backend: bucket name %q must not contain '/'", bucket)
 	}
+	if cfg.ListPageSize < 0 || cfg.ListPageSize > maxListPageSize {
+		return nil, fmt.Errorf("s3backend: list page size %d is not within 1..%d", cfg.ListPageSize, maxListPageSize)
+	}
 	if (cfg.KeyID == "") != (cfg.SecretKey == "") {
 		return nil, errors.New("s3backend: key id and secret key must be given together")
 	}
@@ -88,9 +97,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		backoffBase:     orDefault(cfg.BackoffBase, DefaultBackoffBase),
 		backoffCap:      orDefault(cfg.BackoffMax, DefaultBackoffMax),
 		retryAfterCap:   orDefault(cfg.RetryAfterMax, DefaultRetryAfterMax),
+		listPageSize:    int32(cfg.ListPageSize),
 		log:             cfg.Logger,
 		now:             time.Now,
 		sleep:           sleepCtx,
+		afterFunc:       realAfterFunc,
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

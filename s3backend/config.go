@@ -47,6 +47,11 @@ type Config struct {
 	// RetryAfterMax caps the wait a server asks for with Retry-After, which
 	// replaces the backoff when present. Default 30s.
 	RetryAfterMax time.Duration
+	// ListPageSize is how many entries one LIST page of a listing may hold
+	// (MaxKeys), 1 to 1,000. Default 0: the server's own, 1,000 on S3 and
+	// B2. Smaller pages cost more requests; tests use them to cross page
+	// boundaries with few objects.
+	ListPageSize int
 	// Logger receives retries and warnings; never secrets. Default: discard.
 	Logger *slog.Logger
 	// HTTPClient replaces the default transport (tests). Optional.

@@ -3,6 +3,8 @@ package s3backend
 import (
 	"context"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // SetSleep replaces the retry sleep so tests never really wait.
@@ -21,4 +23,21 @@ func Delay(c *Client, n int, err error) time.Duration { return c.delay(n, err) }
 // the sleeps advance a fake clock.
 func SetClock(c *Client, now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) {
 	c.now, c.sleep = now, sleep
+}
+
+// SDK exposes the client's SDK client, so that a test can arrange a real
+// bucket (put, delete) with the same endpoint, region and credentials,
+// out of band of the Store methods under test.
+func SDK(c *Client) *s3.Client { return c.s3 }
+
+// DecodeListing exposes decodeListing.
+func DecodeListing(page *s3.ListObjectsV2Output) error { return decodeListing(page) }
+
+// Timer is the watchdog's timer.
+type Timer = timer
+
+// SetAfterFunc replaces the timers of the GET watchdogs (response and
+// idle-body timeouts), so a test can fire them itself.
+func SetAfterFunc(c *Client, afterFunc func(d time.Duration, f func()) Timer) {
+	c.afterFunc = afterFunc
 }

@@ -7,10 +7,6 @@ import (
 	"io"
 	iofs "io/fs"
 	"math"
-	"net/http"
-	"strconv"
-	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,10 +16,16 @@ import (
 // OpenRange starts a ranged GET of key: bytes off..off+n-1, or off to the end
 // of the object when n < 0, and returns a reader that streams the body.
 //
-//   - etag != "": the GET carries If-Match: etag, and a response with another
-//     ETag (servers that ignore If-Match) fails too: ErrChanged.
-//   - etag == "": the first GET carries no If-Match; the ETag it returns is
-//     pinned for any resume, so the stream never mixes two versions.
+//   - etag != "": the GET carries If-Match: etag (quoted, as RFC 9110
+//     wants, whether or not etag was), and a response with another
+//     ETag (servers that ignore If-Match) fails too: ErrChanged. ETags
+//     compare without their quotes. A key that is gone (404) fails with
+//     ErrChanged as well, never ErrNotExist: the version asked for was
+//     deleted.
+//   - etag == "": the first GET carries no If-Match (a missing key is
+//     ErrNotExist); the ETag it returns is pinned for any resume, so the
+//     stream never mixes two versions, and a resume that finds the key
+//     gone fails with ErrChanged.
 //   - If the body breaks off (connection reset, unexpected EOF, no byte for
 //     ReadIdleTimeout), the reader re-issues the GET from the current offset
 //     with the same If-Match: the caller sees one continuous stream. Consecutive
@@ -90,14 +92,14 @@ type rangeReader struct {
 // response headers; it leaves r.body set on success.
 func (r *rangeReader) attempt(ctx context.Context, budget time.Duration) error {
 	actx, cancel := context.WithCancel(ctx)
-	wd := newWatchdog(budget, cancel)
+	wd := r.c.newWatchdog(budget, cancel)
 	in := &s3.GetObjectInput{
 		Bucket: aws.String(r.c.bucket),
 		Key:    aws.String(r.key),
 		Range:  aws.String(r.rangeHeader()),
 	}
 	if r.etag != "" {
-		in.IfMatch = aws.String(r.etag)
+		in.IfMatch = aws.String(ifMatch(r.etag))
 	}
 	out, err := r.c.s3.GetObject(actx, in)
 	if err == nil && !wd.pause() {
@@ -118,7 +120,7 @@ func (r *rangeReader) attempt(ctx context.Context, budget time.Duration) error {
 	}
 
 	got := aws.ToString(out.ETag)
-	if r.etag != "" && got != "" && trimETag(got) != trimETag(r.etag) {
+	if r.etag != "" && got != "" && !SameETag(got, r.etag) {
 		_ = out.Body.Close()
 		cancel()
 		return fmt.Errorf("%w: server sent ETag %s, expected %s", ErrChanged, got, r.etag)
@@ -226,72 +228,21 @@ func (r *rangeReader) release() {
 	r.body, r.cancel, r.wd = nil, nil, nil
 }
 
-func (r *rangeReader) wrap(err error) error { return fmt.Errorf("get %q: %w", r.key, err) }
+// wrap adds the operation and key to err. A pinned read (an ETag given,
+// or taken from the first answer) of a key that is gone fails with
+// ErrChanged, not ErrNotExist: the version the reader stands for was
+// deleted, as good as replaced, and an open file has no path to be
+// missing. The 404 stays in the message but not in the chain.
+func (r *rangeReader) wrap(err error) error {
+	if r.etag != "" && errors.Is(err, ErrNotExist) {
+		err = fmt.Errorf("%w: the object was deleted (%v)", ErrChanged, err)
+	}
+	return fmt.Errorf("get %q: %w", r.key, err)
+}
 
 func (r *rangeReader) rangeHeader() string {
 	if r.limit >= 0 {
 		return fmt.Sprintf("bytes=%d-%d", r.off, r.limit-1)
 	}
 	return fmt.Sprintf("bytes=%d-", r.off)
-}
-
-// watchdog cancels an attempt's context when its timer fires: first for
-// the response headers (RequestTimeout), then while a Read waits for body
-// bytes (ReadIdleTimeout). It is paused between Reads, so a slow consumer
-// never trips it.
-type watchdog struct {
-	t     *time.Timer
-	fired atomic.Bool
-}
-
-func newWatchdog(d time.Duration, cancel context.CancelFunc) *watchdog {
-	w := &watchdog{}
-	w.t = time.AfterFunc(d, func() {
-		w.fired.Store(true)
-		cancel()
-	})
-	return w
-}
-
-// arm restarts the countdown unless it already fired.
-func (w *watchdog) arm(d time.Duration) {
-	if !w.fired.Load() {
-		w.t.Reset(d)
-	}
-}
-
-// pause stops the countdown; false if it had fired.
-func (w *watchdog) pause() bool {
-	w.t.Stop()
-	return !w.fired.Load()
-}
-
-func isInvalidRange(err error) bool {
-	return httpStatus(err) == http.StatusRequestedRangeNotSatisfiable || apiCode(err) == "InvalidRange"
-}
-
-// trimETag drops a weak prefix and quotes, so "abc" and `"abc"` compare equal.
-func trimETag(s string) string {
-	return strings.Trim(strings.TrimPrefix(strings.TrimSpace(s), "W/"), `"`)
-}
-
-// contentRangeEnd parses "bytes 0-99/1000" into the exclusive end 100.
-func contentRangeEnd(h string) (int64, bool) {
-	rest, ok := strings.CutPrefix(strings.TrimSpace(h), "bytes ")
-	if !ok {
-		return 0, false
-	}
-	span, _, ok := strings.Cut(rest, "/")
-	if !ok {
-		return 0, false
-	}
-	_, last, ok := strings.Cut(span, "-")
-	if !ok {
-		return 0, false
-	}
-	e, err := strconv.ParseInt(strings.TrimSpace(last), 10, 64)
-	if err != nil || e < 0 {
-		return 0, false
-	}
-	return e + 1, true
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/b2mount/b2mount/s3backend"
 )
@@ -202,85 +201,5 @@ func TestOpenRangeResumesAfterCut(t *testing.T) {
 	if len(reqs) != 2 || reqs[1].Header.Get("Range") != "bytes=70001-99999" ||
 		reqs[0].Header.Get("If-Match") != "" || reqs[1].Header.Get("If-Match") != o.ETag {
 		t.Errorf("bounded resume requests: %+v", reqs)
-	}
-}
-
-func TestOpenRangeIdleBodyResumes(t *testing.T) {
-	f := newFake(t)
-	data := content(50_000)
-	f.put("f", data)
-	c := newClient(t, f.srv.URL, func(cfg *s3backend.Config) { cfg.ReadIdleTimeout = 100 * time.Millisecond })
-
-	var gets atomic.Int32
-	f.setHook(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-		if r.Method != http.MethodGet || gets.Add(1) != 1 {
-			next.ServeHTTP(w, r)
-			return
-		}
-		next.ServeHTTP(&stallWriter{ResponseWriter: w, left: 10_000, done: r.Context().Done(), stop: f.stop}, r)
-	})
-
-	start := time.Now()
-	got, err := readAll(t, c, "f", "", 0, -1)
-	if err != nil || !bytes.Equal(got, data) {
-		t.Fatalf("got %d bytes, %v", len(got), err)
-	}
-	if el := time.Since(start); el > 5*time.Second {
-		t.Errorf("took %s", el)
-	}
-	if reqs := f.requests(); len(reqs) != 2 || reqs[1].Header.Get("Range") != "bytes=10000-" {
-		t.Errorf("requests %+v", reqs)
-	}
-}
-
-// stallWriter passes left bytes, flushes, then blocks until the client goes.
-type stallWriter struct {
-	http.ResponseWriter
-	left int
-	done <-chan struct{}
-	stop <-chan struct{}
-}
-
-func (w *stallWriter) Write(p []byte) (int, error) {
-	if len(p) <= w.left {
-		n, err := w.ResponseWriter.Write(p)
-		w.left -= n
-		return n, err
-	}
-	n, _ := w.ResponseWriter.Write(p[:w.left])
-	w.left = 0
-	_ = http.NewResponseController(w.ResponseWriter).Flush()
-	select {
-	case <-w.done:
-	case <-w.stop:
-	}
-	return n, errors.New("stalled")
-}
-
-func TestOpenRangeCtxCancelAbortsRead(t *testing.T) {
-	f := newFake(t)
-	f.put("f", content(50_000))
-	c := newClient(t, f.srv.URL, nil)
-	f.setHook(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-		next.ServeHTTP(&stallWriter{ResponseWriter: w, left: 1000, done: r.Context().Done(), stop: f.stop}, r)
-	})
-
-	ctx, cancel := context.WithCancel(context.Background())
-	rc, err := c.OpenRange(ctx, "f", "", 0, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	time.AfterFunc(100*time.Millisecond, cancel)
-	start := time.Now()
-	_, err = io.ReadAll(rc)
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("err %v, want context.Canceled", err)
-	}
-	if el := time.Since(start); el > 3*time.Second {
-		t.Errorf("cancel took %s", el)
-	}
-	if n := len(f.requests()); n != 1 {
-		t.Errorf("%d requests after cancel, want 1", n)
 	}
 }

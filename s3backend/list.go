@@ -43,7 +43,7 @@ func (c *Client) ListPages(ctx context.Context, prefix string, fn func(page List
 	seen := make(map[string]bool)
 	var token *string
 	for {
-		page, err := c.listPage(ctx, prefix, token, 0)
+		page, err := c.listPage(ctx, prefix, token, c.listPageSize)
 		if err != nil {
 			return fmt.Errorf("list %q: %w", prefix, err)
 		}
@@ -78,7 +78,7 @@ func (c *Client) ListPages(ctx context.Context, prefix string, fn func(page List
 }
 
 // listPage fetches one page (maxKeys 0: server default) with retries,
-// one level deep (delimiter "/").
+// one level deep (delimiter "/"), with its keys decoded (keyencoding.go).
 func (c *Client) listPage(ctx context.Context, prefix string, token *string, maxKeys int32) (*s3.ListObjectsV2Output, error) {
 	return c.listPageDelim(ctx, prefix, delimiter, token, maxKeys)
 }
@@ -90,6 +90,7 @@ func (c *Client) listPageDelim(ctx context.Context, prefix, delim string, token 
 		Bucket:            aws.String(c.bucket),
 		Prefix:            aws.String(prefix),
 		ContinuationToken: token,
+		EncodingType:      listEncoding,
 	}
 	if delim != "" {
 		in.Delimiter = aws.String(delim)
@@ -108,6 +109,9 @@ func (c *Client) listPageDelim(ctx context.Context, prefix, delim string, token 
 	}
 	if page == nil {
 		return nil, errors.New("empty response")
+	}
+	if err := decodeListing(page); err != nil {
+		return nil, err
 	}
 	return page, nil
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/b2mount/b2mount/s3backend"
 )
 
 func TestListPagination(t *testing.T) {
@@ -78,5 +81,32 @@ func TestListDelimiter(t *testing.T) {
 	empty, err := c.List(ctx, "nothing/")
 	if err != nil || len(empty.Objects)+len(empty.Prefixes) != 0 {
 		t.Errorf("empty listing: %+v, %v", empty, err)
+	}
+}
+
+func TestListPageSize(t *testing.T) {
+	f := newFake(t)
+	for i := range 7 {
+		f.put(fmt.Sprintf("p/k%d", i), []byte("x"))
+	}
+	c := newClient(t, f.srv.URL, func(cfg *s3backend.Config) { cfg.ListPageSize = 3 })
+	l, err := c.List(context.Background(), "p/")
+	if err != nil || len(l.Objects) != 7 {
+		t.Fatalf("List: %d objects, %v", len(l.Objects), err)
+	}
+	reqs := f.requests()
+	if len(reqs) != 3 {
+		t.Errorf("7 keys at 3 a page took %d LISTs, want 3", len(reqs))
+	}
+	for _, r := range reqs {
+		if !strings.Contains(r.Query, "max-keys=3") {
+			t.Errorf("LIST without max-keys=3: %s", r.Query)
+		}
+	}
+	for _, n := range []int{-1, 1001} {
+		_, err := s3backend.New(context.Background(), s3backend.Config{Endpoint: f.srv.URL, Bucket: testBucket, ListPageSize: n})
+		if err == nil || !strings.Contains(err.Error(), "list page size") {
+			t.Errorf("ListPageSize %d: %v, want an error naming it", n, err)
+		}
 	}
 }

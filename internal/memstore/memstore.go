@@ -40,6 +40,7 @@ type Store struct {
 
 	pageSize   int                              // entries per LIST page; 0 is 1,000
 	beforePage func(prefix string, i int) error // if set, called before page i of a listing is answered
+	denied     []string                         // key prefixes every request under which is refused (Deny)
 }
 
 type object struct {
@@ -73,6 +74,27 @@ func (m *Store) SetPageSize(n int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.pageSize = n
+}
+
+// Deny refuses, from now on, every request for a key or listing under
+// prefix with s3backend.ErrAccessDenied, as S3 does for a key whose
+// credentials have no rights there (B2: an application key restricted
+// to another name prefix). Deny("") refuses everything.
+func (m *Store) Deny(prefix string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.denied = append(m.denied, prefix)
+}
+
+// deniedLocked reports whether a request for key or prefix p is refused.
+// m.mu must be held.
+func (m *Store) deniedLocked(p string) bool {
+	for _, d := range m.denied {
+		if strings.HasPrefix(p, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // SetBeforePage sets a hook called before page i of a listing of prefix
@@ -129,6 +151,11 @@ func (m *Store) ResetCounts() {
 // one LIST each, computed up front like a server's snapshot.
 func (m *Store) ListPages(ctx context.Context, prefix string, fn func(page s3backend.Listing) error) error {
 	m.mu.Lock()
+	if m.deniedLocked(prefix) {
+		m.counts[OpList]++
+		m.mu.Unlock()
+		return fmt.Errorf("list %q: %w", prefix, s3backend.ErrAccessDenied)
+	}
 	per := m.pageSize
 	if per == 0 {
 		per = 1000
@@ -188,6 +215,9 @@ func (m *Store) Stat(ctx context.Context, key string) (s3backend.Object, error) 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts[OpHead]++
+	if m.deniedLocked(key) {
+		return s3backend.Object{}, fmt.Errorf("head %q: %w", key, s3backend.ErrAccessDenied)
+	}
 	o, ok := m.objs[key]
 	if !ok {
 		return s3backend.Object{}, fmt.Errorf("head %q: %w", key, s3backend.ErrNotExist)
@@ -200,6 +230,9 @@ func (m *Store) HasPrefix(ctx context.Context, prefix string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts[OpProbe]++
+	if m.deniedLocked(prefix) {
+		return false, fmt.Errorf("probe %q: %w", prefix, s3backend.ErrAccessDenied)
+	}
 	for k := range m.objs {
 		if strings.HasPrefix(k, prefix) {
 			return true, nil
@@ -208,18 +241,25 @@ func (m *Store) HasPrefix(ctx context.Context, prefix string) (bool, error) {
 	return false, nil
 }
 
-// OpenRange returns n bytes of key from off (n < 0: to the end). A
-// non-empty etag must match the object's (quotes aside), or it fails with
-// s3backend.ErrChanged.
+// OpenRange returns n bytes of key from off (n < 0: to the end; off at
+// or after the end: nothing). A non-empty etag pins the version: another
+// ETag (compared as s3backend.SameETag does, quotes aside) or no object
+// at all fails with s3backend.ErrChanged. Without etag a missing key is
+// s3backend.ErrNotExist.
 func (m *Store) OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts[OpGet]++
-	o, ok := m.objs[key]
-	if !ok {
-		return nil, fmt.Errorf("get %q: %w", key, s3backend.ErrNotExist)
+	if m.deniedLocked(key) {
+		return nil, fmt.Errorf("get %q: %w", key, s3backend.ErrAccessDenied)
 	}
-	if etag != "" && etag != o.etag {
+	o, ok := m.objs[key]
+	switch {
+	case !ok && etag != "":
+		return nil, fmt.Errorf("get %q: %w: the object was deleted", key, s3backend.ErrChanged)
+	case !ok:
+		return nil, fmt.Errorf("get %q: %w", key, s3backend.ErrNotExist)
+	case etag != "" && !s3backend.SameETag(etag, o.etag):
 		return nil, fmt.Errorf("get %q: %w", key, s3backend.ErrChanged)
 	}
 	size := int64(len(o.data))

@@ -1,0 +1,27 @@
+package memstore_test
+
+import (
+	"testing"
+
+	"github.com/b2mount/b2mount/fs"
+	"github.com/b2mount/b2mount/internal/memstore"
+	"github.com/b2mount/b2mount/internal/storetest"
+)
+
+// The fake keeps the Store contract as the real client on real servers
+// does: the file system's unit tests run on it.
+func TestStoreConformance(t *testing.T) {
+	m := memstore.New()
+	const pageSize = 4
+	m.SetPageSize(pageSize)
+	storetest.Run(t, storetest.Fixture{
+		Store:    m,
+		Put:      func(key string, data []byte) error { m.Put(key, data); return nil },
+		Delete:   func(key string) error { m.Delete(key); return nil },
+		PageSize: pageSize,
+		Deny: func(t *testing.T, prefix string) fs.Store {
+			m.Deny(prefix)
+			return m
+		},
+	})
+}
