@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	gofs "github.com/hanwen/go-fuse/v2/fs"
-
 	"github.com/b2mount/b2mount/internal/memstore"
 	"github.com/b2mount/b2mount/internal/s3test"
 	"github.com/b2mount/b2mount/internal/testenv"
@@ -37,21 +35,11 @@ func pattern(n int, seed uint64) []byte {
 // can look at the memory budget.
 func mountWithFS(t *testing.T, store Store, opt Options) (string, *fileSystem) {
 	t.Helper()
-	testenv.RequireFUSE(t)
 	root, err := NewRoot(store, "", opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	server, err := gofs.Mount(dir, root, GoFuseOptions(opt, "b2mount-test", false))
-	if err != nil {
-		t.Fatalf("mount: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := server.Unmount(); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
+	dir := mountRoot(t, root, opt, true)
 	_ = RaiseReadAhead(dir, 1<<20) // root only; the tests hold either way
 	return dir, root.(*dirNode).fsys
 }
