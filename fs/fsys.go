@@ -43,7 +43,7 @@ func NewRoot(store Store, prefix string, opt Options) (gofs.InodeEmbedder, error
 		mounted: opt.Clock(),
 		hidden:  make(map[string]bool),
 	}
-	return &dirNode{fsys: fsys, prefix: prefix}, nil
+	return newDirNode(fsys, prefix), nil
 }
 
 // GoFuseOptions returns the go-fuse options for a mount with these

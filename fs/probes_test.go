@@ -20,17 +20,17 @@ func TestRememberedProbesStayBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := root.(*dirNode)
+	d := root.(*dirNode).cache
 	for i := range maxProbes {
-		d.rememberProbe(fmt.Sprintf("old%d", i), probe{at: clock.Now()})
+		d.remember(fmt.Sprintf("old%d", i), probe{at: clock.Now()})
 	}
 	clock.Advance(opt.MetadataTTL + time.Second)
-	d.rememberProbe("new", probe{at: clock.Now()})
+	d.remember("new", probe{at: clock.Now()})
 	if len(d.probes) != 1 {
 		t.Errorf("%d probes remembered after the TTL, want 1", len(d.probes))
 	}
 	for i := range maxProbes {
-		d.rememberProbe(fmt.Sprintf("fresh%d", i), probe{at: clock.Now()})
+		d.remember(fmt.Sprintf("fresh%d", i), probe{at: clock.Now()})
 	}
 	if len(d.probes) != maxProbes+1 {
 		t.Errorf("%d probes, want all %d fresh ones kept", len(d.probes), maxProbes+1)
