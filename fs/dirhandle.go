@@ -8,8 +8,10 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
 
-// dirHandle is one open of a directory, read with readdir(3). Its first
-// READDIR (or seek) takes its source from the directory's cache
+// dirHandle is one open of a directory, read with readdir(3). It hands out
+// "." and ".." first, as every Linux file system does (ls -a, and programs
+// that count on them), then the directory's names. Its first READDIR (or
+// seek) takes its source from the directory's cache
 // (dirCache.source): the fresh listing if there is one (no request), else
 // the listing being fetched, whose names it hands out as each LIST page
 // decides them. The kernel's READDIRPLUS then asks for the attributes of
@@ -23,12 +25,18 @@ type dirHandle struct {
 	n *dirNode
 
 	src  *dirSource // nil until the first READDIR or seek
-	next int        // index of the next entry to hand out
-	last entry      // the entry handed out last
+	off  int        // offset of the next entry (see dotEntries)
+	last entry      // the listed entry handed out last
 
 	batch   context.Context // the READDIR being answered (go-fuse makes one per request)
 	inBatch int             // entries handed out in it
 }
+
+// dotEntries is how many entries come before the listed ones: "." and
+// "..". Offsets, as readdir hands them out and seekdir takes them back,
+// count entries: "." ends at 1, ".." at 2, the listing's i-th name (from 0)
+// at dotEntries+i+1; 0 is the start.
+const dotEntries = 2
 
 var _ = (gofs.FileReaddirenter)((*dirHandle)(nil))
 var _ = (gofs.FileSeekdirer)((*dirHandle)(nil))
@@ -42,11 +50,14 @@ func (h *dirHandle) open(ctx context.Context) {
 	}
 }
 
-// Readdirent hands out the next entry, or nil at the end. While the
-// listing is being fetched, a READDIR that has entries already ends when
-// no more are decided, so the kernel passes them on at once and asks again
-// for the rest (an empty answer would mean the end of the directory); one
-// that has none yet waits for the next page. A failed listing gives EIO
+// Readdirent hands out the next entry, or nil at the end: "." and "..",
+// then the listed names (READDIRPLUS looks up neither dot: go-fuse skips
+// them, and the kernel ignores their attributes). While the listing is
+// being fetched, a READDIR that has listed names already ends when no more
+// are decided, so the kernel passes them on at once and asks again for the
+// rest (an empty answer would mean the end of the directory); one that has
+// none yet (the dots do not count) waits for the next page. A failed
+// listing gives EIO
 // (or ENOENT, EACCES: see toErrno) after the names it decided; one that
 // fails in an outage before any name shows the directory's expired
 // listing instead, if it has one (dirSource.entry).
@@ -55,32 +66,54 @@ func (h *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 	if ctx != h.batch {
 		h.batch, h.inBatch = ctx, 0
 	}
-	if h.inBatch > 0 && h.next >= h.src.ready() {
+	if h.off < dotEntries {
+		de := h.dot(h.off)
+		h.off++
+		de.Off = uint64(h.off)
+		return &de, 0
+	}
+	i := h.off - dotEntries
+	if h.inBatch > 0 && i >= h.src.ready() {
 		return nil, 0
 	}
-	e, ok, err := h.src.entry(ctx, h.next)
+	e, ok, err := h.src.entry(ctx, i)
 	if err != nil {
 		return nil, h.n.fsys.errno(ctx, "list", h.n.cache.prefix, err)
 	}
 	if !ok {
 		return nil, 0
 	}
-	h.next++
+	h.off++
 	h.inBatch++
 	h.last = e
 	de := h.n.dirEntry(e)
-	de.Off = uint64(h.next)
+	de.Off = uint64(h.off)
 	return &de, 0
 }
 
+// dot is "." (i 0) or ".." (i 1): the directory's own inode number, and its
+// parent's. The root's parent is the root itself, as at the top of any
+// file system; a directory go-fuse no longer links to a parent gives its
+// own number for "..".
+func (h *dirHandle) dot(i int) fuse.DirEntry {
+	ino := h.n.StableAttr().Ino
+	if i == 0 {
+		return fuse.DirEntry{Name: ".", Mode: syscall.S_IFDIR, Ino: ino}
+	}
+	if _, parent := h.n.Parent(); parent != nil && !h.n.IsRoot() {
+		ino = parent.StableAttr().Ino
+	}
+	return fuse.DirEntry{Name: "..", Mode: syscall.S_IFDIR, Ino: ino}
+}
+
 // Seekdir moves to the entry after offset off (0: the start), as handed
-// out before; rewinddir(3) lists the same names again.
+// out before; rewinddir(3) lists the same names again, dots first.
 func (h *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
 	h.open(ctx)
-	if off > uint64(h.src.ready()) {
+	if off > uint64(dotEntries+h.src.ready()) {
 		return syscall.EINVAL
 	}
-	h.next = int(off)
+	h.off = int(off)
 	return 0
 }
 

@@ -73,6 +73,9 @@ func GoFuseOptions(opt Options, fsName string, allowOther bool) *gofs.Options {
 		NegativeTimeout: &ttl,
 		UID:             opt.UID,
 		GID:             opt.GID,
+		// go-fuse leaves the root's inode number 0 unless told, so stat
+		// and "." showed 0; inoTable numbers the rest from 2.
+		RootStableAttr: &gofs.StableAttr{Ino: 1},
 	}
 }
 
