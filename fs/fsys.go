@@ -18,8 +18,8 @@ type fileSystem struct {
 	opt     Options
 	log     *slog.Logger
 	inos    *inoTable
-	pool    *bufPool
-	mounted time.Time // the times of directories without a marker
+	shared  *prefetchShared // the prefetch engine's memory budget, latency meter and counters
+	mounted time.Time       // the times of directories without a marker
 
 	hiddenMu sync.Mutex      // guards hidden
 	hidden   map[string]bool // keys already logged as hidden
@@ -39,7 +39,7 @@ func NewRoot(store Store, prefix string, opt Options) (gofs.InodeEmbedder, error
 		opt:     opt,
 		log:     opt.Logger,
 		inos:    newInoTable(),
-		pool:    newBufPool(opt.Prefetch.MemoryBudget),
+		shared:  newPrefetchShared(opt.Prefetch.MemoryBudget),
 		mounted: opt.Clock(),
 		hidden:  make(map[string]bool),
 	}

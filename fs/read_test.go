@@ -74,7 +74,7 @@ func TestSequentialReadFetchesEachByteOnceInParallelParts(t *testing.T) {
 	if st.Count("HEAD") != 0 || st.Count("LIST") != 0 {
 		t.Errorf("reading a listed file sent %v", st.Counts())
 	}
-	if s := fsys.pool.stats(); s.peak > s.limit || s.peak == 0 {
+	if s := fsys.shared.pool.stats(); s.peak > s.limit || s.peak == 0 {
 		t.Errorf("buffers peaked at %d bytes, budget %d", s.peak, s.limit)
 	}
 	// The kernel keeps the pages: a second read costs nothing.
@@ -132,8 +132,8 @@ func TestBudgetHoldsWithManyReadersAtOnce(t *testing.T) {
 	wg.Wait()
 	// The kernel releases a closed file, and go-fuse hands back the
 	// buffers of its last reply, on their own time: wait for that.
-	s := fsys.pool.stats()
-	for deadline := time.Now().Add(5 * time.Second); s.inUse != 0 && time.Now().Before(deadline); s = fsys.pool.stats() {
+	s := fsys.shared.pool.stats()
+	for deadline := time.Now().Add(5 * time.Second); s.inUse != 0 && time.Now().Before(deadline); s = fsys.shared.pool.stats() {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Logf("8 readers: buffers peaked at %d MiB of %d, %d GETs", s.peak>>20, s.limit>>20, st.Count("GET"))
@@ -175,12 +175,13 @@ func TestFullWindowKeepsManyPartsInFlight(t *testing.T) {
 	data := pattern(136<<20, 11)
 	st.Put("big.bin", data)
 	opt := DefaultOptions().Prefetch
-	pool := newBufPool(opt.MemoryBudget)
+	shared := newPrefetchShared(opt.MemoryBudget)
+	pool := shared.pool
 	obj, err := st.Stat(context.Background(), "big.bin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newPrefetcher(st, obj, opt, pool)
+	r := newPrefetcher(st, obj, opt, shared)
 	defer r.Close()
 	buf := make([]byte, 128<<10)
 	off := int64(0)
@@ -196,13 +197,13 @@ func TestFullWindowKeepsManyPartsInFlight(t *testing.T) {
 	// Up to the gate every part arrives; the window ahead of the reader
 	// is then all scheduled and held back at the gate, in flight at once.
 	read(st.gate)
-	s := pool.stats()
-	t.Logf("at %d MiB: %d part fetches in flight, %d MiB of %d held", off>>20, s.peakFetching, s.inUse>>20, s.limit>>20)
+	s, inFlight := pool.stats(), shared.fetches.peak()
+	t.Logf("at %d MiB: %d part fetches in flight, %d MiB of %d held", off>>20, inFlight, s.inUse>>20, s.limit>>20)
 	// The budget is one full window, and the parts the reader is in and
 	// has just left may still hold their blocks: at least half of the
 	// window's parts must be in flight at once.
-	if s.peakFetching < nearParts/2 {
-		t.Errorf("at most %d parts in flight with a full window, want >= %d (one connection each)", s.peakFetching, nearParts/2)
+	if inFlight < nearParts/2 {
+		t.Errorf("at most %d parts in flight with a full window, want >= %d (one connection each)", inFlight, nearParts/2)
 	}
 	if s.peak > s.limit {
 		t.Errorf("buffers peaked at %d bytes, over the %d budget", s.peak, s.limit)
@@ -219,8 +220,9 @@ func TestFarSeekDropsTheWindowAndReadsOnlyWhatWasAsked(t *testing.T) {
 	data := pattern(64<<20, 12)
 	st.Put("big.bin", data)
 	obj, _ := st.Stat(context.Background(), "big.bin")
-	pool := newBufPool(DefaultOptions().Prefetch.MemoryBudget)
-	r := newPrefetcher(st, obj, DefaultOptions().Prefetch, pool)
+	shared := newPrefetchShared(DefaultOptions().Prefetch.MemoryBudget)
+	pool := shared.pool
+	r := newPrefetcher(st, obj, DefaultOptions().Prefetch, shared)
 	defer r.Close()
 	buf := make([]byte, 128<<10)
 	for off := int64(0); off < 1<<20; off += int64(len(buf)) {
@@ -414,9 +416,10 @@ func TestWindowReadsAreAnsweredWithoutACopyAndPinnedUntilDone(t *testing.T) {
 	st.Put("b.bin", pattern(8<<20, 14))
 	ctx := context.Background()
 	opt := DefaultOptions().Prefetch
-	pool := newBufPool(opt.MemoryBudget)
+	shared := newPrefetchShared(opt.MemoryBudget)
+	pool := shared.pool
 	objA, _ := st.Stat(ctx, "a.bin")
-	a := newPrefetcher(st, objA, opt, pool)
+	a := newPrefetcher(st, objA, opt, shared)
 
 	// A read across the first block boundary of the window: two slices,
 	// straight out of the parts' blocks.
@@ -452,7 +455,7 @@ func TestWindowReadsAreAnsweredWithoutACopyAndPinnedUntilDone(t *testing.T) {
 	// free the blocks: another file's window may not reuse them.
 	a.Close()
 	objB, _ := st.Stat(ctx, "b.bin")
-	b := newPrefetcher(st, objB, opt, pool)
+	b := newPrefetcher(st, objB, opt, shared)
 	defer b.Close()
 	for o := int64(0); o < 8<<20; o += int64(len(dest)) {
 		if _, err := b.ReadAt(ctx, dest, o); err != nil {
