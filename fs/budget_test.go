@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/b2mount/b2mount/internal/memstore"
 )
@@ -37,10 +36,8 @@ func TestBudgetHoldsWithManyReadersAtOnce(t *testing.T) {
 	wg.Wait()
 	// The kernel releases a closed file, and go-fuse hands back the
 	// buffers of its last reply, on their own time: wait for that.
+	waitUntil(func() bool { return fsys.shared.pool.stats().inUse == 0 })
 	s := fsys.shared.pool.stats()
-	for deadline := time.Now().Add(5 * time.Second); s.inUse != 0 && time.Now().Before(deadline); s = fsys.shared.pool.stats() {
-		time.Sleep(10 * time.Millisecond)
-	}
 	t.Logf("8 readers: buffers peaked at %d MiB of %d, %d GETs", s.peak>>20, s.limit>>20, st.Count("GET"))
 	if s.peak > s.limit {
 		t.Errorf("buffers peaked at %d bytes, over the %d budget", s.peak, s.limit)

@@ -39,7 +39,7 @@ func NewRoot(store Store, prefix string, opt Options) (gofs.InodeEmbedder, error
 		opt:     opt,
 		log:     opt.Logger,
 		inos:    newInoTable(),
-		shared:  newPrefetchShared(opt.Prefetch.MemoryBudget),
+		shared:  newPrefetchShared(opt.Prefetch.MemoryBudget, opt.Clock),
 		mounted: opt.Clock(),
 		hidden:  make(map[string]bool),
 	}

@@ -27,9 +27,14 @@ const (
 // the window policy how to split and grow the window for it. Safe for
 // concurrent use.
 type latencyMeter struct {
+	now func() time.Time // the mount's clock (Options.Clock), constant
+
 	mu   sync.Mutex    // guards ttfb
 	ttfb time.Duration // moving average; 0 before the first GET
 }
+
+// since is the time from start to now on the meter's clock.
+func (m *latencyMeter) since(start time.Time) time.Duration { return m.now().Sub(start) }
 
 // observe adds one GET's time to its first byte.
 func (m *latencyMeter) observe(d time.Duration) {

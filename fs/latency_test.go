@@ -1,17 +1,20 @@
 package fs
 
 import (
+	"context"
+	"io"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/b2mount/b2mount/internal/memstore"
+	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/s3backend"
 )
 
 func TestDistantServerGetsFourTimesAsManySmallerParts(t *testing.T) {
 	opt := DefaultOptions().Prefetch
-	r := newPrefetcher(nil, s3backend.Object{}, opt, newPrefetchShared(opt.MemoryBudget))
+	r := newPrefetcher(nil, s3backend.Object{}, opt, newPrefetchShared(opt.MemoryBudget, time.Now))
 	r.window = opt.MaxWindow
 	if got := r.partSizeLocked(); got != 8<<20 {
 		t.Errorf("part of a full 64 MiB window before any GET: %d, want 8 MiB", got)
@@ -38,6 +41,20 @@ func TestDistantServerGetsFourTimesAsManySmallerParts(t *testing.T) {
 	}
 }
 
+// clockedStore is a memstore whose GETs take latency to answer on clock, a
+// fake clock only they move: the latency meter measures latency or more for
+// every GET, and 0 for none, however loaded the machine is.
+type clockedStore struct {
+	*memstore.Store
+	clock   *testenv.Clock
+	latency time.Duration
+}
+
+func (s *clockedStore) OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
+	s.clock.Advance(s.latency)
+	return s.Store.OpenRange(ctx, key, etag, off, n)
+}
+
 // A sequential stream's window doubles nearby and quadruples for a distant
 // server, where each step costs a round trip: from 1 MiB, it reaches 64 MiB
 // after 18 reads of 1 MiB nearby and after 7 far away. (It grows when less
@@ -52,7 +69,8 @@ func TestWindowGrowsFasterForADistantServer(t *testing.T) {
 		{"far", 30 * time.Millisecond, []int64{1, 4, 16, 16, 16, 16, 64, 64}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := &remoteStore{Store: memstore.New(), latency: tc.ttfb, rate: 1e12}
+			clock := testenv.NewClock()
+			st := &clockedStore{Store: memstore.New(), clock: clock, latency: tc.ttfb}
 			st.Put("big.bin", make([]byte, 256<<20))
 			obj, err := st.Stat(t.Context(), "big.bin")
 			if err != nil {
@@ -60,7 +78,7 @@ func TestWindowGrowsFasterForADistantServer(t *testing.T) {
 			}
 			opt := DefaultOptions().Prefetch
 			opt.MemoryBudget = 256 << 20 // room for the whole window
-			shared := newPrefetchShared(opt.MemoryBudget)
+			shared := newPrefetchShared(opt.MemoryBudget, clock.Now)
 			shared.latency.observe(tc.ttfb)
 			r := newPrefetcher(st, obj, opt, shared)
 			defer r.Close()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 
@@ -51,13 +50,13 @@ func (p *part) fill(ctx context.Context, store Store, obj s3backend.Object, lat 
 		}
 		p.fail(err)
 	}
-	start := time.Now()
+	start := lat.now()
 	rc, err := store.OpenRange(ctx, obj.Key, obj.ETag, p.off, p.n)
 	if err != nil {
 		fail(err)
 		return
 	}
-	lat.observe(time.Since(start))
+	lat.observe(lat.since(start))
 	defer rc.Close()
 	var filled int64
 	for filled < p.n {

@@ -16,7 +16,7 @@ func TestWindowReadsAreAnsweredWithoutACopyAndPinnedUntilDone(t *testing.T) {
 	st.Put("b.bin", pattern(8<<20, 14))
 	ctx := context.Background()
 	opt := DefaultOptions().Prefetch
-	shared := newPrefetchShared(opt.MemoryBudget)
+	shared := newPrefetchShared(opt.MemoryBudget, time.Now)
 	pool := shared.pool
 	objA, _ := st.Stat(ctx, "a.bin")
 	a := newPrefetcher(st, objA, opt, shared)
@@ -71,10 +71,7 @@ func TestWindowReadsAreAnsweredWithoutACopyAndPinnedUntilDone(t *testing.T) {
 	res.Done()
 	res.Done() // go-fuse calls it once; a second call must be harmless
 	b.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for pool.stats().inUse != 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // fetches of closed windows end on their own
-	}
+	waitUntil(func() bool { return pool.stats().inUse == 0 }) // fetches of closed windows end on their own
 	if s := pool.stats(); s.inUse != 0 {
 		t.Errorf("%d bytes still in use after Done and Close", s.inUse)
 	}

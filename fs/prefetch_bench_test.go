@@ -69,7 +69,7 @@ func benchmarkStream(b *testing.B, size int64, latency time.Duration, rate float
 	b.SetBytes(size)
 	b.ResetTimer()
 	for range b.N {
-		shared := newPrefetchShared(opt.MemoryBudget)
+		shared := newPrefetchShared(opt.MemoryBudget, time.Now)
 		r := newPrefetcher(st, obj, opt, shared)
 		for off := int64(0); off < size; off += int64(len(buf)) {
 			if _, err := r.ReadAt(context.Background(), buf, off); err != nil {

@@ -38,7 +38,7 @@ func TestFullWindowKeepsManyPartsInFlight(t *testing.T) {
 	data := pattern(136<<20, 11)
 	st.Put("big.bin", data)
 	opt := DefaultOptions().Prefetch
-	shared := newPrefetchShared(opt.MemoryBudget)
+	shared := newPrefetchShared(opt.MemoryBudget, time.Now)
 	pool := shared.pool
 	obj, err := st.Stat(context.Background(), "big.bin")
 	if err != nil {
@@ -83,7 +83,7 @@ func TestFarSeekDropsTheWindowAndReadsOnlyWhatWasAsked(t *testing.T) {
 	data := pattern(64<<20, 12)
 	st.Put("big.bin", data)
 	obj, _ := st.Stat(context.Background(), "big.bin")
-	shared := newPrefetchShared(DefaultOptions().Prefetch.MemoryBudget)
+	shared := newPrefetchShared(DefaultOptions().Prefetch.MemoryBudget, time.Now)
 	pool := shared.pool
 	r := newPrefetcher(st, obj, DefaultOptions().Prefetch, shared)
 	defer r.Close()
@@ -101,15 +101,9 @@ func TestFarSeekDropsTheWindowAndReadsOnlyWhatWasAsked(t *testing.T) {
 	if g := st.Gets(); len(g) != 1 || g[0] != fmt.Sprintf("%d+%d", far, len(buf)) {
 		t.Errorf("a far seek fetched %v, want exactly the %d bytes asked", g, len(buf))
 	}
-	if s := pool.stats(); s.inUse != 0 {
-		// Fetches of the dropped window end on their own; give them a moment.
-		deadline := time.Now().Add(5 * time.Second)
-		for pool.stats().inUse != 0 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if s := pool.stats(); s.inUse != 0 {
-			t.Errorf("the dropped window still holds %d bytes", s.inUse)
-		}
+	// Fetches of the dropped window end on their own; give them a moment.
+	if !waitUntil(func() bool { return pool.stats().inUse == 0 }) {
+		t.Errorf("the dropped window still holds %d bytes", pool.stats().inUse)
 	}
 	// Reading on from there starts a new window at the new place.
 	st.ResetCounts()

@@ -1,6 +1,9 @@
 package fs
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // prefetchShared is the part of the prefetch engine that every open file of
 // a mount shares: the memory budget, the latency meter and the count of
@@ -12,8 +15,10 @@ type prefetchShared struct {
 	fetches *fetchCounter // part fetches in flight
 }
 
-func newPrefetchShared(budget int64) *prefetchShared {
-	return &prefetchShared{pool: newBufPool(budget), latency: &latencyMeter{}, fetches: &fetchCounter{}}
+// newPrefetchShared returns the shared state of a mount's prefetchers with
+// a memory budget of budget bytes, timing GETs with now.
+func newPrefetchShared(budget int64, now func() time.Time) *prefetchShared {
+	return &prefetchShared{pool: newBufPool(budget), latency: &latencyMeter{now: now}, fetches: &fetchCounter{}}
 }
 
 // fetchCounter counts the part fetches in flight and the most there were
