@@ -22,7 +22,7 @@ func newPrefetchShared(budget int64, now func() time.Time) *prefetchShared {
 }
 
 // fetchCounter counts the part fetches in flight and the most there were
-// at once, for tests, benchmarks and logs. Safe for concurrent use.
+// at once, for tests and benchmarks. Safe for concurrent use.
 type fetchCounter struct {
 	mu       sync.Mutex // guards the fields below
 	inFlight int
