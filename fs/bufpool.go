@@ -2,7 +2,7 @@ package fs
 
 import "sync"
 
-// blockSize is the unit of the read-ahead budget: a part's buffer is a
+// blockSize is the unit of the prefetch memory budget: a part's buffer is a
 // list of blocks, so buffers of every part size come from one pool and
 // are reused as they are, never freed and allocated again.
 const blockSize = 1 << 20
@@ -20,14 +20,10 @@ type bufPool struct {
 	free    [][]byte   // blocks not in use
 	peak    int        // most blocks in use at once
 	streams int        // prefetchers holding blocks, for fair shares
-
-	fetching, peakFetching int // part fetches in flight, and the most at once
-
-	link *linkMeter // how far the server is, shared by every stream
 }
 
 func newBufPool(limit int64) *bufPool {
-	return &bufPool{limit: int(limit / blockSize), link: &linkMeter{}}
+	return &bufPool{limit: int(limit / blockSize)}
 }
 
 // blocksFor is how many blocks hold n bytes.
@@ -78,33 +74,17 @@ func (p *bufPool) addStream(d int) {
 	p.streams += d
 }
 
-// fetchStarted and fetchDone count part fetches in flight.
-func (p *bufPool) fetchStarted() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.fetching++
-	p.peakFetching = max(p.peakFetching, p.fetching)
-}
-
-func (p *bufPool) fetchDone() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.fetching--
-}
-
 // poolStats is a snapshot of a bufPool, for tests and logs.
 type poolStats struct {
 	limit, peak, inUse int64 // bytes
-	peakFetching       int
 }
 
 func (p *bufPool) stats() poolStats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return poolStats{
-		limit:        int64(p.limit) * blockSize,
-		peak:         int64(p.peak) * blockSize,
-		inUse:        int64(p.made-len(p.free)) * blockSize,
-		peakFetching: p.peakFetching,
+		limit: int64(p.limit) * blockSize,
+		peak:  int64(p.peak) * blockSize,
+		inUse: int64(p.made-len(p.free)) * blockSize,
 	}
 }

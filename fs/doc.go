@@ -9,7 +9,9 @@
 // answers every Lookup, Readdir and READDIRPLUS for MetadataTTL. A name
 // looked up before its directory was listed costs one HEAD plus one
 // LIST with max-keys 1, sent together; misses are remembered for the TTL.
-// Nothing ever sends a HEAD per entry.
+// Nothing ever sends a HEAD per entry. What the mount knows of a directory
+// has one owner, its dirCache. Every directory lists "." and ".." first,
+// as on any Linux file system.
 //
 // # Naming rules
 //
@@ -30,11 +32,21 @@
 // the object was replaced, reads fail with EIO; bytes of two versions are
 // never mixed. A replaced object gets a new inode number once its directory
 // is listed again, so the kernel page cache (kept across opens) never serves
-// old bytes for the new version. Sequential reads prefetch a window that
-// starts at 1 MiB and doubles up to MaxWindow in parallel parts; a read
-// that jumps elsewhere fetches only what was asked. Prefetched bytes live
-// in one budget per mount (MemoryBudget); the kernel copies them into its
-// page cache, where later opens find them.
+// old bytes for the new version.
+//
+// # Prefetch
+//
+// b2mount's own engine is called prefetch ("read-ahead" is the kernel's,
+// which RaiseReadAhead widens to 1 MiB requests). Sequential reads prefetch
+// a window that starts at InitialWindow (1 MiB) and doubles up to MaxWindow
+// (quadruples for a distant server) in parallel parts; a read that jumps
+// elsewhere fetches only what was asked. Prefetched bytes live in one
+// budget per mount (MemoryBudget); the kernel copies them into its page
+// cache, where later opens find them. One concern a file: the window policy
+// of one open file (prefetch.go), a part and the read it answers without a
+// copy (part.go), the memory budget (bufpool.go), the server's latency,
+// which sets how the window is split and grown (latency.go), and what the
+// open files of a mount share (prefetchshared.go).
 //
 // # Errors and time bounds
 //

@@ -50,7 +50,7 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 		return nil, 0, syscall.EROFS
 	}
 	h := &fileHandle{fsys: n.fsys, key: n.obj.Key,
-		r: newPrefetcher(n.fsys.store, n.obj, n.fsys.opt.Prefetch, n.fsys.pool)}
+		r: newPrefetcher(n.fsys.store, n.obj, n.fsys.opt.Prefetch, n.fsys.shared)}
 	return h, fuse.FOPEN_KEEP_CACHE, 0
 }
 

@@ -18,8 +18,8 @@ type fileSystem struct {
 	opt     Options
 	log     *slog.Logger
 	inos    *inoTable
-	pool    *bufPool
-	mounted time.Time // the times of directories without a marker
+	shared  *prefetchShared // the prefetch engine's memory budget, latency meter and counters
+	mounted time.Time       // the times of directories without a marker
 
 	hiddenMu sync.Mutex      // guards hidden
 	hidden   map[string]bool // keys already logged as hidden
@@ -39,11 +39,11 @@ func NewRoot(store Store, prefix string, opt Options) (gofs.InodeEmbedder, error
 		opt:     opt,
 		log:     opt.Logger,
 		inos:    newInoTable(),
-		pool:    newBufPool(opt.Prefetch.MemoryBudget),
+		shared:  newPrefetchShared(opt.Prefetch.MemoryBudget, opt.Clock),
 		mounted: opt.Clock(),
 		hidden:  make(map[string]bool),
 	}
-	return &dirNode{fsys: fsys, prefix: prefix}, nil
+	return newDirNode(fsys, prefix), nil
 }
 
 // GoFuseOptions returns the go-fuse options for a mount with these
@@ -76,6 +76,9 @@ func GoFuseOptions(opt Options, fsName string, allowOther bool) *gofs.Options {
 		// Mode 0 means mode 0: without this go-fuse shows 0644 and 0755
 		// instead, opening to others what --file-mode 0 meant to close.
 		NullPermissions: true,
+		// go-fuse leaves the root's inode number 0 unless told, so stat
+		// and "." showed 0; inoTable numbers the rest from 2.
+		RootStableAttr: &gofs.StableAttr{Ino: 1},
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/b2mount/b2mount/internal/memstore"
 	"github.com/b2mount/b2mount/internal/testenv"
@@ -84,50 +83,5 @@ func TestFailedReadIsNotAskedTwice(t *testing.T) {
 	st.down.Store(false)
 	if n, err := f.ReadAt(buf, 0); n != 5 || string(buf[:n]) != "hello" {
 		t.Errorf("read after the outage: %q, %v", buf[:n], err)
-	}
-}
-
-// During an outage a directory whose listing has expired still shows its
-// last listing: ls lists it, a name in it is found and a photo already
-// read opens from the kernel's cache, while a name not in it is EIO (never
-// ENOENT). Once the store answers again, the next ls lists afresh.
-func TestOutageShowsTheExpiredListing(t *testing.T) {
-	st := &downStore{Store: memstore.New()}
-	st.Put("photos/a.jpg", []byte("photo a"))
-	st.Put("photos/b.jpg", []byte("photo b"))
-	clock := testenv.NewClock()
-	opt := DefaultOptions()
-	opt.Clock = clock.Now
-	mnt := testMount(t, st, "", opt, false) // no kernel entry cache: every stat asks b2mount
-	p := func(name string) string { return filepath.Join(mnt, "photos", name) }
-	if got := names(t, filepath.Join(mnt, "photos")); fmt.Sprint(got) != "[a.jpg b.jpg]" {
-		t.Fatalf("ls photos: %v", got)
-	}
-	if data, err := os.ReadFile(p("a.jpg")); err != nil || string(data) != "photo a" {
-		t.Fatalf("read a.jpg: %q, %v", data, err)
-	}
-
-	clock.Advance(opt.MetadataTTL + time.Second)
-	st.down.Store(true)
-	if got := names(t, filepath.Join(mnt, "photos")); fmt.Sprint(got) != "[a.jpg b.jpg]" {
-		t.Errorf("ls photos during the outage: %v, want the expired listing", got)
-	}
-	if info, err := os.Stat(p("b.jpg")); err != nil || info.Size() != 7 {
-		t.Errorf("stat b.jpg during the outage: %v, %v", info, err)
-	}
-	if _, err := os.Stat(p("c.jpg")); !errors.Is(err, syscall.EIO) {
-		t.Errorf("stat of a name the expired listing lacks: %v, want EIO", err)
-	}
-	if data, err := os.ReadFile(p("a.jpg")); err != nil || string(data) != "photo a" {
-		t.Errorf("read a.jpg (cached) during the outage: %q, %v", data, err)
-	}
-	if _, err := os.ReadFile(p("b.jpg")); !errors.Is(err, syscall.EIO) {
-		t.Errorf("read b.jpg (never read) during the outage: %v, want EIO", err)
-	}
-
-	st.down.Store(false)
-	st.Put("photos/c.jpg", []byte("photo c"))
-	if got := names(t, filepath.Join(mnt, "photos")); fmt.Sprint(got) != "[a.jpg b.jpg c.jpg]" {
-		t.Errorf("ls photos after the outage: %v, want a fresh listing", got)
 	}
 }

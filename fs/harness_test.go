@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	gofs "github.com/hanwen/go-fuse/v2/fs"
-
 	"github.com/b2mount/b2mount/fs"
 	"github.com/b2mount/b2mount/internal/s3test"
 	"github.com/b2mount/b2mount/internal/testenv"
@@ -60,22 +58,11 @@ func mountWith(t *testing.T, srv *s3test.Server, spec mountSpec) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	mo := fs.GoFuseOptions(opt, "b2:"+spec.bucket, false)
 	if spec.noKernelCache {
-		var zero time.Duration
-		mo.EntryTimeout, mo.AttrTimeout, mo.NegativeTimeout = &zero, &zero, &zero
+		testenv.NoKernelCache(mo)
 	}
-	server, err := gofs.Mount(dir, root, mo)
-	if err != nil {
-		t.Fatalf("mount: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := server.Unmount(); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
+	return testenv.Mount(t, root, mo)
 }
 
 // cmdResult is how a program run on the mount ended.

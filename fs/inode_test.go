@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/b2mount/b2mount/internal/memstore"
 )
@@ -82,16 +81,9 @@ func TestForgottenNodeReleasesItsNumber(t *testing.T) {
 	if errno := dir.NotifyEntry("a.jpg"); errno != 0 {
 		t.Fatalf("invalidate dir/a.jpg: %v", errno)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, live := tab.stats(); live == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			_, live := tab.stats()
-			t.Fatalf("10 s after the kernel dropped dir/a.jpg, %d numbers are still held, want 1 (dir)", live)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !waitUntil(func() bool { _, live := tab.stats(); return live == 1 }) {
+		_, live := tab.stats()
+		t.Fatalf("%s after the kernel dropped dir/a.jpg, %d numbers are still held, want 1 (dir)", hangBound, live)
 	}
 	var st2 syscall.Stat_t
 	if err := syscall.Stat(filepath.Join(mnt, "dir", "a.jpg"), &st2); err != nil {

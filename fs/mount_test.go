@@ -2,7 +2,6 @@ package fs
 
 import (
 	"testing"
-	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 
@@ -26,21 +25,9 @@ func testMount(t *testing.T, store Store, prefix string, opt Options, kernelCach
 // test ends.
 func mountRoot(t *testing.T, root gofs.InodeEmbedder, opt Options, kernelCache bool) string {
 	t.Helper()
-	testenv.RequireFUSE(t)
-	dir := t.TempDir()
 	mo := GoFuseOptions(opt, "b2mount-test", false)
 	if !kernelCache {
-		var zero time.Duration
-		mo.EntryTimeout, mo.AttrTimeout, mo.NegativeTimeout = &zero, &zero, &zero
+		testenv.NoKernelCache(mo)
 	}
-	server, err := gofs.Mount(dir, root, mo)
-	if err != nil {
-		t.Fatalf("mount: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := server.Unmount(); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
+	return testenv.Mount(t, root, mo)
 }

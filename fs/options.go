@@ -21,7 +21,9 @@ type Options struct {
 	FileMode, DirMode uint32
 	// Prefetch tunes b2mount's own prefetcher (the kernel's read-ahead is separate: see RaiseReadAhead).
 	Prefetch PrefetchOptions
-	// Clock returns the current time; tests inject a fake. Default time.Now.
+	// Clock returns the current time, for the TTLs, a failed read's repeat
+	// window and the time GETs take to answer (which shapes the prefetch
+	// window); tests inject a fake. Default time.Now.
 	Clock func() time.Time
 	// Logger gets one line per hidden key and per failed operation.
 	// Default: discard.

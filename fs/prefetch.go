@@ -6,14 +6,10 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"time"
 
 	"github.com/b2mount/b2mount/s3backend"
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
-
-// fillChunk is how many bytes a part fetch reads before waking readers.
-const fillChunk = 256 << 10
 
 // keepBehind is how far behind the newest read a prefetched part is kept:
 // the kernel sends a sequential stream as concurrent, slightly reordered
@@ -25,25 +21,30 @@ const keepBehind = 1 << 20
 // rather than a seek elsewhere (which drops the window).
 const nearWindow = 8 << 20
 
-// prefetcher serves one open file's reads (in the style of rclone's chunked
-// reader and mountpoint-s3's prefetcher). While reads stay sequential it
-// keeps a window of parts ahead of the reader, each a ranged GET pinned to
-// the file's ETag and fetched in parallel; the window starts at
-// InitialWindow and doubles up to MaxWindow (quadruples on a distant link,
-// see linkMeter.windowGrowth). A read that lands far from the
-// window drops it and fetches only the bytes asked for; if the next read
-// follows on, a new window starts there. Each stream may hold an equal
-// share of the mount's memory budget; when the budget is spent, reads go
-// straight to the server without buffering.
+// prefetcher is the window policy of b2mount's prefetch engine for one
+// open file (in the style of rclone's chunked reader and mountpoint-s3's
+// prefetcher). While reads stay sequential it keeps a window of parts
+// (part.go) ahead of the reader, each a ranged GET pinned to the file's
+// ETag and fetched in parallel; the window starts at InitialWindow and
+// doubles up to MaxWindow (quadruples for a distant server, see
+// latencyMeter.windowGrowth). A read that lands far from the window drops
+// it and fetches only the bytes asked for; if the next read follows on, a
+// new window starts there. Each stream may hold an equal share of the
+// mount's memory budget (bufPool); when the budget is spent, reads go
+// straight to the server without buffering. What the open files of a mount
+// share is in prefetchShared.
 //
 // Safe for concurrent use: the kernel sends reads of one handle in parallel.
 type prefetcher struct {
-	store Store
-	obj   s3backend.Object
-	opt   PrefetchOptions
-	pool  *bufPool
-	ctx   context.Context // lives as long as the handle; parent of every part fetch
-	stop  context.CancelFunc
+	// Constant.
+	store   Store
+	obj     s3backend.Object
+	opt     PrefetchOptions
+	pool    *bufPool        // the mount's memory budget
+	latency *latencyMeter   // the mount's, fed by every part fetch
+	fetches *fetchCounter   // the mount's part fetches in flight
+	ctx     context.Context // lives as long as the handle; parent of every part fetch
+	stop    context.CancelFunc
 
 	mu        sync.Mutex // guards the fields below; never held across network I/O
 	parts     []*part    // the window: contiguous, ascending offsets
@@ -53,9 +54,11 @@ type prefetcher struct {
 	streaming bool       // counted in pool.streams (the window holds blocks)
 }
 
-func newPrefetcher(store Store, obj s3backend.Object, opt PrefetchOptions, pool *bufPool) *prefetcher {
+func newPrefetcher(store Store, obj s3backend.Object, opt PrefetchOptions, shared *prefetchShared) *prefetcher {
 	ctx, stop := context.WithCancel(context.Background())
-	return &prefetcher{store: store, obj: obj, opt: opt, pool: pool, ctx: ctx, stop: stop, lastEnd: -1}
+	return &prefetcher{store: store, obj: obj, opt: opt,
+		pool: shared.pool, latency: shared.latency, fetches: shared.fetches,
+		ctx: ctx, stop: stop, lastEnd: -1}
 }
 
 // Read returns the bytes at off, at most len(dest), fewer only at the end
@@ -175,27 +178,26 @@ func (r *prefetcher) windowEndLocked() int64 {
 }
 
 // partSizeLocked is the size of the next part: the window split in as
-// many parts as the link calls for (linkMeter.partsPerWindow), in whole
-// blocks, within [blockSize, PartSize]. Each part is one GET on its own
-// connection.
+// many parts as the server's latency calls for
+// (latencyMeter.partsPerWindow), in whole blocks, within [blockSize,
+// PartSize]. Each part is one GET on its own connection.
 func (r *prefetcher) partSizeLocked() int64 {
-	parts := r.pool.link.partsPerWindow()
+	parts := r.latency.partsPerWindow()
 	return min(r.opt.PartSize, max(blockSize, (r.window/parts)&^(blockSize-1)))
 }
 
 // extendLocked schedules parts so that the window reaches past the read,
-// growing the window (linkMeter.windowGrowth) whenever less than three
+// growing the window (latencyMeter.windowGrowth) whenever less than three
 // quarters of it is left ahead (so it grows quickly while the first parts
-// are still arriving). Parts
-// the read itself needs are taken while the budget lasts; parts beyond it
-// only within the stream's share.
+// are still arriving). Parts the read itself needs are taken while the
+// budget lasts; parts beyond it only within the stream's share.
 func (r *prefetcher) extendLocked(off, end int64) {
 	next := r.windowEndLocked()
 	switch {
 	case len(r.parts) == 0:
 		next = off
 	case next-end < r.window*3/4:
-		r.window = min(r.pool.link.windowGrowth()*r.window, r.opt.MaxWindow)
+		r.window = min(r.latency.windowGrowth()*r.window, r.opt.MaxWindow)
 	default:
 		return
 	}
@@ -217,9 +219,9 @@ func (r *prefetcher) extendLocked(off, end int64) {
 		}
 		r.held += int64(len(blocks)) * blockSize
 		ctx, cancel := context.WithCancelCause(r.ctx)
-		p := &part{off: next, n: n, blocks: blocks, cancel: func() { cancel(errPartDropped) }, refs: 2, notify: make(chan struct{})}
+		p := newPart(next, n, blocks, func() { cancel(errPartDropped) })
 		r.parts = append(r.parts, p)
-		r.pool.fetchStarted()
+		r.fetches.start()
 		go r.fetch(ctx, p)
 		next += n
 	}
@@ -248,40 +250,12 @@ func (r *prefetcher) reset() {
 	r.lastEnd = -1
 }
 
-// fetch fills one part. It owns one reference to p.
+// fetch fills one part, counted among the fetches in flight. It owns one
+// reference to p.
 func (r *prefetcher) fetch(ctx context.Context, p *part) {
-	defer r.pool.fetchDone()
+	defer r.fetches.done()
 	defer p.release(r.pool)
-	fail := func(err error) {
-		if errors.Is(context.Cause(ctx), errPartDropped) {
-			err = errPartDropped // not the server's fault: nobody wants the part
-		}
-		p.fail(err)
-	}
-	start := time.Now()
-	rc, err := r.store.OpenRange(ctx, r.obj.Key, r.obj.ETag, p.off, p.n)
-	if err != nil {
-		fail(err)
-		return
-	}
-	r.pool.link.observe(time.Since(start))
-	defer rc.Close()
-	var filled int64
-	for filled < p.n {
-		b := p.blocks[filled/blockSize]
-		lo := filled % blockSize
-		hi := min(lo+fillChunk, int64(len(b)), lo+p.n-filled)
-		k, err := rc.Read(b[lo:hi])
-		filled += int64(k)
-		p.advance(filled)
-		if err == io.EOF && filled < p.n {
-			err = fmt.Errorf("object %q ended at %d: %w", r.obj.Key, p.off+filled, io.ErrUnexpectedEOF)
-		}
-		if err != nil && !(errors.Is(err, io.EOF) && filled == p.n) {
-			fail(err)
-			return
-		}
-	}
+	p.fill(ctx, r.store, r.obj, r.latency)
 }
 
 // readDirect reads [off, off+len(dest)) with one ranged GET straight into dest.
@@ -303,132 +277,4 @@ func (r *prefetcher) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.dropLocked(len(r.parts))
-}
-
-// errPartDropped is why a part's fetch stops when the window moves away
-// from it; a read still waiting on the part then reads straight from the
-// server instead of failing.
-var errPartDropped = errors.New("prefetched part dropped")
-
-// part is one ranged GET of the window and the blocks it fills.
-type part struct {
-	off, n int64
-	blocks [][]byte // n bytes, block after block
-	cancel func()   // stops the fetch with errPartDropped
-
-	mu     sync.Mutex    // guards the fields below
-	filled int64         // bytes of buf that hold data
-	err    error         // why the fetch failed, if it did
-	notify chan struct{} // closed and replaced whenever filled or err change
-	refs   int           // holders of blocks: the window, the fetch, each reader
-}
-
-// appendSlices appends the part's bytes [from, to) (offsets within the
-// part) to vecs, one slice per block they touch.
-func (p *part) appendSlices(vecs [][]byte, from, to int64) [][]byte {
-	for from < to {
-		b := p.blocks[from/blockSize]
-		lo := from % blockSize
-		hi := min(int64(len(b)), lo+to-from)
-		vecs = append(vecs, b[lo:hi])
-		from += hi - lo
-	}
-	return vecs
-}
-
-func (p *part) acquire() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.refs++
-}
-
-// release drops one reference; the last one returns the buffer.
-func (p *part) release(pool *bufPool) {
-	p.mu.Lock()
-	p.refs--
-	last := p.refs == 0
-	p.mu.Unlock()
-	if last {
-		pool.put(p.blocks)
-	}
-}
-
-func (p *part) advance(filled int64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.filled = filled
-	close(p.notify)
-	p.notify = make(chan struct{})
-}
-
-func (p *part) fail(err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.err = err
-	close(p.notify)
-	p.notify = make(chan struct{})
-}
-
-// wait blocks until the first upto bytes are in, the fetch failed, or ctx ends.
-func (p *part) wait(ctx context.Context, upto int64) error {
-	for {
-		p.mu.Lock()
-		filled, err, ch := p.filled, p.err, p.notify
-		p.mu.Unlock()
-		if filled >= upto {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// pinnedResult is a read answered from the window: slices of part blocks,
-// written to the kernel as they are. It holds a reference to each part
-// until Done, so the blocks cannot be reused while the kernel copies them.
-type pinnedResult struct {
-	pool   *bufPool
-	slices [][]byte
-	parts  []*part // referenced until Done
-
-	once sync.Once // Done releases the parts once
-}
-
-var _ = (fuse.ReadResult)((*pinnedResult)(nil))
-
-// Slices is what go-fuse hands to writev(2) after the reply header.
-func (r *pinnedResult) Slices() ([][]byte, fuse.Status) { return r.slices, fuse.OK }
-
-func (r *pinnedResult) Size() int {
-	n := 0
-	for _, s := range r.slices {
-		n += len(s)
-	}
-	return n
-}
-
-// Bytes copies the slices into buf (grown if short), for callers that
-// need one contiguous buffer.
-func (r *pinnedResult) Bytes(buf []byte) ([]byte, fuse.Status) {
-	buf = buf[:0]
-	for _, s := range r.slices {
-		buf = append(buf, s...)
-	}
-	return buf, fuse.OK
-}
-
-// Done releases the parts; go-fuse calls it after the reply is written.
-func (r *pinnedResult) Done() {
-	r.once.Do(func() {
-		for _, p := range r.parts {
-			p.release(r.pool)
-		}
-		r.slices, r.parts = nil, nil
-	})
 }

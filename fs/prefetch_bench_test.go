@@ -9,17 +9,17 @@ import (
 	"github.com/b2mount/b2mount/internal/memstore"
 )
 
-// linkStore is a memStore behind a simulated link: every GET's first byte
+// remoteStore is a memstore behind a simulated network: every GET's first byte
 // comes after latency, and each GET streams at most rate bytes/s. It uses
 // timers, not CPU, so a benchmark on it measures how well the prefetcher
 // overlaps GETs, not how fast this machine copies.
-type linkStore struct {
+type remoteStore struct {
 	*memstore.Store
 	latency time.Duration
 	rate    float64 // bytes per second per GET
 }
 
-func (l *linkStore) OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
+func (l *remoteStore) OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
 	rc, err := l.Store.OpenRange(ctx, key, etag, off, n)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func (p *pacedReader) Read(b []byte) (int, error) {
 // reads (as the kernel does with a 1 MiB read-ahead) with the default
 // options, on a fresh mount's memory budget each time.
 func benchmarkStream(b *testing.B, size int64, latency time.Duration, rate float64) {
-	st := &linkStore{Store: memstore.New(), latency: latency, rate: rate}
+	st := &remoteStore{Store: memstore.New(), latency: latency, rate: rate}
 	st.Put("big.bin", make([]byte, size))
 	obj, err := st.Stat(context.Background(), "big.bin")
 	if err != nil {
@@ -69,18 +69,18 @@ func benchmarkStream(b *testing.B, size int64, latency time.Duration, rate float
 	b.SetBytes(size)
 	b.ResetTimer()
 	for range b.N {
-		pool := newBufPool(opt.MemoryBudget)
-		r := newPrefetcher(st, obj, opt, pool)
+		shared := newPrefetchShared(opt.MemoryBudget, time.Now)
+		r := newPrefetcher(st, obj, opt, shared)
 		for off := int64(0); off < size; off += int64(len(buf)) {
 			if _, err := r.ReadAt(context.Background(), buf, off); err != nil {
 				b.Fatal(err)
 			}
 		}
 		r.Close()
-		if s := pool.stats(); s.peak > s.limit {
+		if s := shared.pool.stats(); s.peak > s.limit {
 			b.Fatalf("buffers peaked at %d, budget %d", s.peak, s.limit)
 		}
-		b.ReportMetric(float64(pool.stats().peakFetching), "max-parts-in-flight")
+		b.ReportMetric(float64(shared.fetches.peak()), "max-parts-in-flight")
 	}
 }
 

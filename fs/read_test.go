@@ -10,12 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	gofs "github.com/hanwen/go-fuse/v2/fs"
 
 	"github.com/b2mount/b2mount/internal/memstore"
 	"github.com/b2mount/b2mount/internal/s3test"
@@ -37,21 +34,11 @@ func pattern(n int, seed uint64) []byte {
 // can look at the memory budget.
 func mountWithFS(t *testing.T, store Store, opt Options) (string, *fileSystem) {
 	t.Helper()
-	testenv.RequireFUSE(t)
 	root, err := NewRoot(store, "", opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	server, err := gofs.Mount(dir, root, GoFuseOptions(opt, "b2mount-test", false))
-	if err != nil {
-		t.Fatalf("mount: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := server.Unmount(); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
+	dir := mountRoot(t, root, opt, true)
 	_ = RaiseReadAhead(dir, 1<<20) // root only; the tests hold either way
 	return dir, root.(*dirNode).fsys
 }
@@ -86,7 +73,7 @@ func TestSequentialReadFetchesEachByteOnceInParallelParts(t *testing.T) {
 	if st.Count("HEAD") != 0 || st.Count("LIST") != 0 {
 		t.Errorf("reading a listed file sent %v", st.Counts())
 	}
-	if s := fsys.pool.stats(); s.peak > s.limit || s.peak == 0 {
+	if s := fsys.shared.pool.stats(); s.peak > s.limit || s.peak == 0 {
 		t.Errorf("buffers peaked at %d bytes, budget %d", s.peak, s.limit)
 	}
 	// The kernel keeps the pages: a second read costs nothing.
@@ -116,155 +103,6 @@ func TestPhotoOpenedTwiceCostsOneGET(t *testing.T) {
 	}
 	if c := st.Counts(); c["GET"] != 1 || len(c) != 1 {
 		t.Errorf("listing, then reading a photo twice sent %v (%v), want exactly 1 GET", c, st.Gets())
-	}
-}
-
-func TestBudgetHoldsWithManyReadersAtOnce(t *testing.T) {
-	st := memstore.New()
-	const files = 8
-	var want [files][]byte
-	for i := range files {
-		want[i] = pattern(16<<20, uint64(20+i))
-		st.Put(fmt.Sprintf("f%d", i), want[i])
-	}
-	opt := DefaultOptions()
-	opt.Prefetch.MemoryBudget = 16 << 20
-	mnt, fsys := mountWithFS(t, st, opt)
-	names(t, mnt)
-	st.ResetCounts()
-	var wg sync.WaitGroup
-	for i := range files {
-		wg.Go(func() {
-			got, err := os.ReadFile(filepath.Join(mnt, fmt.Sprintf("f%d", i)))
-			if err != nil || !bytes.Equal(got, want[i]) {
-				t.Errorf("f%d: %d bytes, %v", i, len(got), err)
-			}
-		})
-	}
-	wg.Wait()
-	// The kernel releases a closed file, and go-fuse hands back the
-	// buffers of its last reply, on their own time: wait for that.
-	s := fsys.pool.stats()
-	for deadline := time.Now().Add(5 * time.Second); s.inUse != 0 && time.Now().Before(deadline); s = fsys.pool.stats() {
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Logf("8 readers: buffers peaked at %d MiB of %d, %d GETs", s.peak>>20, s.limit>>20, st.Count("GET"))
-	if s.peak > s.limit {
-		t.Errorf("buffers peaked at %d bytes, over the %d budget", s.peak, s.limit)
-	}
-	if s.inUse != 0 {
-		t.Errorf("%d bytes of buffers still in use after every file was closed", s.inUse)
-	}
-	if st.BytesFetched() != files*16<<20 {
-		t.Errorf("fetched %d bytes for %d bytes of files: some bytes twice", st.BytesFetched(), files*16<<20)
-	}
-}
-
-// gatedStore holds back the bodies of GETs at or after gate until open is
-// closed.
-type gatedStore struct {
-	*memstore.Store
-	gate int64
-	open chan struct{}
-}
-
-func (g *gatedStore) OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
-	rc, err := g.Store.OpenRange(ctx, key, etag, off, n)
-	if err != nil || off < g.gate {
-		return rc, err
-	}
-	select {
-	case <-g.open:
-		return rc, nil
-	case <-ctx.Done():
-		rc.Close()
-		return nil, ctx.Err()
-	}
-}
-
-func TestFullWindowKeepsManyPartsInFlight(t *testing.T) {
-	st := &gatedStore{Store: memstore.New(), gate: 64 << 20, open: make(chan struct{})}
-	data := pattern(136<<20, 11)
-	st.Put("big.bin", data)
-	opt := DefaultOptions().Prefetch
-	pool := newBufPool(opt.MemoryBudget)
-	obj, err := st.Stat(context.Background(), "big.bin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newPrefetcher(st, obj, opt, pool)
-	defer r.Close()
-	buf := make([]byte, 128<<10)
-	off := int64(0)
-	read := func(until int64) {
-		t.Helper()
-		for ; off < until; off += int64(len(buf)) {
-			n, err := r.ReadAt(context.Background(), buf, off)
-			if err != nil || !bytes.Equal(buf[:n], data[off:off+int64(n)]) {
-				t.Fatalf("read at %d: %d bytes, %v", off, n, err)
-			}
-		}
-	}
-	// Up to the gate every part arrives; the window ahead of the reader
-	// is then all scheduled and held back at the gate, in flight at once.
-	read(st.gate)
-	s := pool.stats()
-	t.Logf("at %d MiB: %d part fetches in flight, %d MiB of %d held", off>>20, s.peakFetching, s.inUse>>20, s.limit>>20)
-	// The budget is one full window, and the parts the reader is in and
-	// has just left may still hold their blocks: at least half of the
-	// window's parts must be in flight at once.
-	if s.peakFetching < nearParts/2 {
-		t.Errorf("at most %d parts in flight with a full window, want >= %d (one connection each)", s.peakFetching, nearParts/2)
-	}
-	if s.peak > s.limit {
-		t.Errorf("buffers peaked at %d bytes, over the %d budget", s.peak, s.limit)
-	}
-	close(st.open)
-	read(int64(len(data)))
-	if st.BytesFetched() != int64(len(data)) {
-		t.Errorf("fetched %d bytes for a %d-byte file", st.BytesFetched(), len(data))
-	}
-}
-
-func TestFarSeekDropsTheWindowAndReadsOnlyWhatWasAsked(t *testing.T) {
-	st := memstore.New()
-	data := pattern(64<<20, 12)
-	st.Put("big.bin", data)
-	obj, _ := st.Stat(context.Background(), "big.bin")
-	pool := newBufPool(DefaultOptions().Prefetch.MemoryBudget)
-	r := newPrefetcher(st, obj, DefaultOptions().Prefetch, pool)
-	defer r.Close()
-	buf := make([]byte, 128<<10)
-	for off := int64(0); off < 1<<20; off += int64(len(buf)) {
-		if _, err := r.ReadAt(context.Background(), buf, off); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st.ResetCounts()
-	const far = 48 << 20
-	if n, err := r.ReadAt(context.Background(), buf, far); err != nil || !bytes.Equal(buf[:n], data[far:far+n]) {
-		t.Fatalf("far read: %d bytes, %v", n, err)
-	}
-	if g := st.Gets(); len(g) != 1 || g[0] != fmt.Sprintf("%d+%d", far, len(buf)) {
-		t.Errorf("a far seek fetched %v, want exactly the %d bytes asked", g, len(buf))
-	}
-	if s := pool.stats(); s.inUse != 0 {
-		// Fetches of the dropped window end on their own; give them a moment.
-		deadline := time.Now().Add(5 * time.Second)
-		for pool.stats().inUse != 0 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if s := pool.stats(); s.inUse != 0 {
-			t.Errorf("the dropped window still holds %d bytes", s.inUse)
-		}
-	}
-	// Reading on from there starts a new window at the new place.
-	st.ResetCounts()
-	if _, err := r.ReadAt(context.Background(), buf, far+int64(len(buf))); err != nil {
-		t.Fatal(err)
-	}
-	if g := st.Gets(); len(g) != 1 || g[0] != fmt.Sprintf("%d+%d", far+len(buf), 1<<20) {
-		t.Errorf("reading on after the seek fetched %v, want one 1 MiB part", g)
 	}
 }
 
@@ -373,19 +211,6 @@ func TestRandomReadsFetchOnlyAroundWhatWasAsked(t *testing.T) {
 	}
 }
 
-func TestReadsWithoutBudgetGoStraightToTheServer(t *testing.T) {
-	st := memstore.New()
-	data := pattern(5<<20, 4)
-	st.Put("f.bin", data)
-	opt := DefaultOptions()
-	opt.Prefetch.MemoryBudget = 0
-	mnt := testMount(t, st, "", opt, true)
-	got, err := os.ReadFile(filepath.Join(mnt, "f.bin"))
-	if err != nil || !bytes.Equal(got, data) {
-		t.Fatalf("read without budget: %d bytes, %v", len(got), err)
-	}
-}
-
 func TestReplacedObjectFailsWithEIOThenNewVersionAfterTTL(t *testing.T) {
 	st := memstore.New()
 	old := pattern(32<<20, 5)
@@ -416,75 +241,5 @@ func TestReplacedObjectFailsWithEIOThenNewVersionAfterTTL(t *testing.T) {
 	got, err := os.ReadFile(path)
 	if err != nil || !bytes.Equal(got, replacement) {
 		t.Fatalf("after the TTL: %d bytes, %v; new version whole: %v", len(got), err, bytes.Equal(got, replacement))
-	}
-}
-
-func TestWindowReadsAreAnsweredWithoutACopyAndPinnedUntilDone(t *testing.T) {
-	st := memstore.New()
-	data := pattern(8<<20, 13)
-	st.Put("a.bin", data)
-	st.Put("b.bin", pattern(8<<20, 14))
-	ctx := context.Background()
-	opt := DefaultOptions().Prefetch
-	pool := newBufPool(opt.MemoryBudget)
-	objA, _ := st.Stat(ctx, "a.bin")
-	a := newPrefetcher(st, objA, opt, pool)
-
-	// A read across the first block boundary of the window: two slices,
-	// straight out of the parts' blocks.
-	dest := make([]byte, 256<<10)
-	const off = 1<<20 - 100<<10
-	if _, err := a.ReadAt(ctx, dest, 0); err != nil { // starts the window at 0
-		t.Fatal(err)
-	}
-	res, err := a.Read(ctx, dest, off)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pinned, ok := res.(*pinnedResult)
-	if !ok {
-		t.Fatalf("a read inside the window returned %T, want the window's own blocks", res)
-	}
-	slices, _ := pinned.Slices()
-	if len(slices) != 2 || res.Size() != len(dest) {
-		t.Fatalf("read across a block boundary: %d slices, %d bytes; want 2 slices, %d bytes", len(slices), res.Size(), len(dest))
-	}
-	got := bytes.Join(slices, nil)
-	if !bytes.Equal(got, data[off:off+len(dest)]) {
-		t.Fatal("the slices do not hold the file's bytes")
-	}
-	for i := range dest {
-		dest[i] = 0xff
-	}
-	if !bytes.Equal(bytes.Join(slices, nil), got) {
-		t.Fatal("the reply lives in dest; want the window's blocks as they are")
-	}
-
-	// Closing the file while the kernel still copies the reply must not
-	// free the blocks: another file's window may not reuse them.
-	a.Close()
-	objB, _ := st.Stat(ctx, "b.bin")
-	b := newPrefetcher(st, objB, opt, pool)
-	defer b.Close()
-	for o := int64(0); o < 8<<20; o += int64(len(dest)) {
-		if _, err := b.ReadAt(ctx, dest, o); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if !bytes.Equal(bytes.Join(slices, nil), data[off:off+len(dest)]) {
-		t.Fatal("a pinned reply was overwritten by another file before Done")
-	}
-	if s := pool.stats(); s.inUse == 0 {
-		t.Fatal("no blocks in use while a reply is pinned")
-	}
-	res.Done()
-	res.Done() // go-fuse calls it once; a second call must be harmless
-	b.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for pool.stats().inUse != 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // fetches of closed windows end on their own
-	}
-	if s := pool.stats(); s.inUse != 0 {
-		t.Errorf("%d bytes still in use after Done and Close", s.inUse)
 	}
 }

@@ -1,30 +1,35 @@
 package fs
 
 import (
+	"context"
+	"io"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/b2mount/b2mount/internal/memstore"
+	"github.com/b2mount/b2mount/internal/testenv"
+	"github.com/b2mount/b2mount/s3backend"
 )
 
-func TestSlowLinkGetsFourTimesAsManySmallerParts(t *testing.T) {
+func TestDistantServerGetsFourTimesAsManySmallerParts(t *testing.T) {
 	opt := DefaultOptions().Prefetch
-	r := &prefetcher{opt: opt, pool: newBufPool(opt.MemoryBudget), window: opt.MaxWindow}
+	r := newPrefetcher(nil, s3backend.Object{}, opt, newPrefetchShared(opt.MemoryBudget, time.Now))
+	r.window = opt.MaxWindow
 	if got := r.partSizeLocked(); got != 8<<20 {
 		t.Errorf("part of a full 64 MiB window before any GET: %d, want 8 MiB", got)
 	}
 	for range 3 {
-		r.pool.link.observe(time.Millisecond) // loopback
+		r.latency.observe(time.Millisecond) // loopback
 	}
 	if got := r.partSizeLocked(); got != 8<<20 {
-		t.Errorf("part on a fast link: %d, want 8 MiB (8 per window)", got)
+		t.Errorf("part for a nearby server: %d, want 8 MiB (8 per window)", got)
 	}
 	for range 30 {
-		r.pool.link.observe(40 * time.Millisecond) // far away
+		r.latency.observe(40 * time.Millisecond) // far away
 	}
 	if got := r.partSizeLocked(); got != 2<<20 {
-		t.Errorf("part on a slow link: %d, want 2 MiB (32 per window)", got)
+		t.Errorf("part for a distant server: %d, want 2 MiB (32 per window)", got)
 	}
 	r.window = 1 << 20
 	if got := r.partSizeLocked(); got != 1<<20 {
@@ -36,11 +41,25 @@ func TestSlowLinkGetsFourTimesAsManySmallerParts(t *testing.T) {
 	}
 }
 
-// A sequential stream's window doubles nearby and quadruples on a distant
-// link, where each step costs a round trip: from 1 MiB, it reaches 64 MiB
+// clockedStore is a memstore whose GETs take latency to answer on clock, a
+// fake clock only they move: the latency meter measures latency or more for
+// every GET, and 0 for none, however loaded the machine is.
+type clockedStore struct {
+	*memstore.Store
+	clock   *testenv.Clock
+	latency time.Duration
+}
+
+func (s *clockedStore) OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
+	s.clock.Advance(s.latency)
+	return s.Store.OpenRange(ctx, key, etag, off, n)
+}
+
+// A sequential stream's window doubles nearby and quadruples for a distant
+// server, where each step costs a round trip: from 1 MiB, it reaches 64 MiB
 // after 18 reads of 1 MiB nearby and after 7 far away. (It grows when less
 // than three quarters of it is left ahead of the read.)
-func TestWindowGrowsFasterOnASlowLink(t *testing.T) {
+func TestWindowGrowsFasterForADistantServer(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		ttfb time.Duration // of every GET
@@ -50,7 +69,8 @@ func TestWindowGrowsFasterOnASlowLink(t *testing.T) {
 		{"far", 30 * time.Millisecond, []int64{1, 4, 16, 16, 16, 16, 64, 64}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := &linkStore{Store: memstore.New(), latency: tc.ttfb, rate: 1e12}
+			clock := testenv.NewClock()
+			st := &clockedStore{Store: memstore.New(), clock: clock, latency: tc.ttfb}
 			st.Put("big.bin", make([]byte, 256<<20))
 			obj, err := st.Stat(t.Context(), "big.bin")
 			if err != nil {
@@ -58,9 +78,9 @@ func TestWindowGrowsFasterOnASlowLink(t *testing.T) {
 			}
 			opt := DefaultOptions().Prefetch
 			opt.MemoryBudget = 256 << 20 // room for the whole window
-			pool := newBufPool(opt.MemoryBudget)
-			pool.link.observe(tc.ttfb)
-			r := newPrefetcher(st, obj, opt, pool)
+			shared := newPrefetchShared(opt.MemoryBudget, clock.Now)
+			shared.latency.observe(tc.ttfb)
+			r := newPrefetcher(st, obj, opt, shared)
 			defer r.Close()
 			buf := make([]byte, 1<<20)
 			var got []int64

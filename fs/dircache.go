@@ -1,0 +1,240 @@
+package fs
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/b2mount/b2mount/s3backend"
+)
+
+// dirCache is what the mount knows of one directory (a key prefix), and
+// the only owner of it: the last whole listing, the listing being fetched,
+// the answers for names looked up without a listing (probes), and whether
+// an outage was logged. Every lookup (lookup) and every directory handle
+// (source) is answered from here; dirNode and dirHandle keep nothing of
+// their own about the directory's names.
+//
+// A listing is fetched on a directory handle's first READDIR, page by page
+// (listCall), shared by every reader, and kept for the TTL (then, during an
+// outage, beyond it: see stale). It replaces the probes.
+//
+// # Write mode (not built)
+//
+// A read-write mount must show its own changes at once: a name created or
+// renamed in is found and listed, a name removed or renamed away is gone,
+// even while a listing that started before the change is still arriving,
+// or once it is installed. That belongs here and nowhere else:
+//   - changes by name (the new entry, or a tombstone), each with a
+//     sequence number, guarded by mu, and the sequence number at which each
+//     listCall started;
+//   - knownLocked answers from the changes before anything the store said;
+//   - dirSource.entry passes each listed entry through the changes (a
+//     removed name skipped, a replaced one swapped) and hands out the added
+//     names the listing lacks after its end, so offsets stay stable;
+//   - installLocked drops the changes older than the listing's start (a
+//     listing that started after a change shows it) and keeps the newer
+//     ones (a listing that started before it must not undo it).
+type dirCache struct {
+	// Constant.
+	fsys   *fileSystem
+	prefix string // "" for the bucket root, else ends in "/"
+
+	mu       sync.Mutex       // guards the fields below; never held across a request
+	listing  *dirListing      // nil until listed; kept past the TTL for outages
+	listedAt time.Time        // when listing was fetched
+	staleLog bool             // an outage was logged since the last listing
+	inflight *listCall        // the listing being fetched, if any
+	probes   map[string]probe // names looked up while no fresh listing existed
+}
+
+func newDirCache(fsys *fileSystem, prefix string) *dirCache {
+	return &dirCache{fsys: fsys, prefix: prefix}
+}
+
+// lookup finds one name of the directory: found is false if it has none
+// (ENOENT); err is a failure to find out (an outage, a denied key). It
+// answers, in this order: from a fresh listing; from the pages so far of
+// a listing being fetched, once they decide the name; from a fresh
+// remembered probe (all three with no request); else with one probe (HEAD
+// name and LIST name/ with max-keys 1, together) whose answer, hit or
+// miss, is remembered for the TTL. A probe that fails in an outage is
+// answered from an expired probe that found the name or else from the
+// expired listing (see stale).
+func (c *dirCache) lookup(ctx context.Context, name string) (e entry, found bool, err error) {
+	if hiddenReason(name) != "" {
+		return entry{}, false, nil
+	}
+	c.mu.Lock()
+	e, found, known := c.knownLocked(name)
+	old := c.probes[name] // expired or absent when not known
+	c.mu.Unlock()
+	if known {
+		return e, found, nil
+	}
+	p, err := c.probe(ctx, name)
+	if err != nil {
+		if e, ok := c.staleEntry(err, name, old); ok {
+			return e, true, nil
+		}
+		return entry{}, false, err
+	}
+	c.remember(name, p)
+	return p.e, p.found, nil
+}
+
+// knownLocked answers for name without a request, if the cache can: from
+// a fresh listing, the decided pages of the listing being fetched, or a
+// fresh probe. known is false when only a request can tell.
+func (c *dirCache) knownLocked(name string) (e entry, found, known bool) {
+	if c.listing != nil && c.fsys.fresh(c.listedAt) {
+		e, found = c.listing.entries[name]
+		return e, found, true
+	}
+	if c.inflight != nil {
+		if e, found, known = c.inflight.lookup(name); known {
+			return e, found, true
+		}
+	}
+	if p, ok := c.probes[name]; ok && c.fsys.fresh(p.at) {
+		return p.e, p.found, true
+	}
+	return entry{}, false, false
+}
+
+// markerTime is the LastModified of the directory's own "dir/" marker,
+// from its last listing, or zero.
+func (c *dirCache) markerTime() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.listing == nil {
+		return time.Time{}
+	}
+	return c.listing.markerT
+}
+
+// source returns what a directory handle reads: the fresh listing if
+// there is one (no request), else the listing being fetched (one LIST per
+// 1,000 entries), starting the fetch if no one has; concurrent readers
+// share one fetch.
+func (c *dirCache) source(ctx context.Context) *dirSource {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.listing != nil && c.fsys.fresh(c.listedAt) {
+		return &dirSource{c: c, static: c.listing}
+	}
+	call := c.inflight
+	if call == nil {
+		call = newListCall(c.prefix)
+		c.inflight = call
+		// The fetch is shared, so one caller's interrupt must not fail it
+		// for the others; the store bounds its time.
+		go c.fetch(context.WithoutCancel(ctx), call)
+	}
+	return &dirSource{c: c, call: call}
+}
+
+// fetch lists the directory page by page into call, then keeps the whole
+// listing for the TTL.
+func (c *dirCache) fetch(ctx context.Context, call *listCall) {
+	err := c.fsys.store.ListPages(ctx, c.prefix, func(page s3backend.Listing) error {
+		call.addPage(page)
+		return nil
+	})
+	var l *dirListing
+	if err == nil {
+		var hidden []hiddenKey
+		l, hidden = buildListing(c.prefix, call.whole())
+		c.fsys.logHidden(hidden)
+	}
+	c.mu.Lock()
+	if err == nil {
+		c.installLocked(l)
+	}
+	c.inflight = nil
+	c.mu.Unlock()
+	call.finish(err)
+}
+
+// installLocked makes l the directory's listing, fetched now. It answers
+// for every name, so the probes go.
+func (c *dirCache) installLocked(l *dirListing) {
+	c.listing = l
+	c.listedAt = c.fsys.opt.Clock()
+	c.probes = nil
+	c.staleLog = false
+}
+
+// stale returns the directory's last listing, even past its TTL, when err
+// is an outage (see isOutage), or nil. During an outage a name it holds is
+// still shown, so a photo whose pages the kernel still caches opens
+// offline; a name it lacks gets the outage's EIO, never ENOENT. The first
+// use per outage is logged.
+func (c *dirCache) stale(err error) *dirListing {
+	if !isOutage(err) {
+		return nil
+	}
+	c.mu.Lock()
+	l, logged, at := c.listing, c.staleLog, c.listedAt
+	if l != nil {
+		c.staleLog = true
+	}
+	c.mu.Unlock()
+	if l != nil && !logged {
+		c.fsys.log.Warn("showing an expired listing: the store does not answer", "prefix", c.prefix, "listed", at, "err", err)
+	}
+	return l
+}
+
+// staleEntry finds name, in an outage (err), in an expired probe that
+// found it (old; probes are newer than the listing, which drops them) or
+// else in the directory's expired listing.
+func (c *dirCache) staleEntry(err error, name string, old probe) (entry, bool) {
+	if isOutage(err) && old.found {
+		return old.e, true
+	}
+	if l := c.stale(err); l != nil {
+		e, ok := l.entries[name]
+		return e, ok
+	}
+	return entry{}, false
+}
+
+// dirSource is the listing one directory handle reads: a whole listing
+// (fresh, or expired during an outage) or the listing being fetched. Not
+// safe for concurrent use: go-fuse serialises the calls on one handle.
+type dirSource struct {
+	c      *dirCache
+	static *dirListing // a whole listing, or nil
+	call   *listCall   // the listing being fetched, when static is nil
+}
+
+// entry returns the i-th entry, waiting for it while the listing is being
+// fetched; ok is false past the end. err is the listing's failure (or
+// ctx's), after the entries it decided. A listing that fails in an outage
+// before its first entry is replaced by the directory's expired listing,
+// if there is one (dirCache.stale).
+func (s *dirSource) entry(ctx context.Context, i int) (e entry, ok bool, err error) {
+	if s.static != nil {
+		if i >= len(s.static.names) {
+			return entry{}, false, nil
+		}
+		return s.static.entries[s.static.names[i]], true, nil
+	}
+	e, ok, err = s.call.entry(ctx, i)
+	if err != nil && i == 0 {
+		if l := s.c.stale(err); l != nil {
+			s.static, s.call = l, nil
+			return s.entry(ctx, i)
+		}
+	}
+	return e, ok, err
+}
+
+// ready is how many entries entry hands out now without waiting.
+func (s *dirSource) ready() int {
+	if s.static != nil {
+		return len(s.static.names)
+	}
+	return s.call.ready()
+}
