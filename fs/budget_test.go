@@ -17,7 +17,7 @@ func TestBudgetHoldsWithManyReadersAtOnce(t *testing.T) {
 	var want [files][]byte
 	for i := range files {
 		want[i] = pattern(16<<20, uint64(20+i))
-		st.Put(fmt.Sprintf("f%d", i), want[i])
+		st.Set(fmt.Sprintf("f%d", i), want[i])
 	}
 	opt := DefaultOptions()
 	opt.Prefetch.MemoryBudget = 16 << 20
@@ -53,7 +53,7 @@ func TestBudgetHoldsWithManyReadersAtOnce(t *testing.T) {
 func TestReadsWithoutBudgetGoStraightToTheServer(t *testing.T) {
 	st := memstore.New()
 	data := pattern(5<<20, 4)
-	st.Put("f.bin", data)
+	st.Set("f.bin", data)
 	opt := DefaultOptions()
 	opt.Prefetch.MemoryBudget = 0
 	mnt := testMount(t, st, "", opt, true)

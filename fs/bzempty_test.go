@@ -15,9 +15,9 @@ import (
 // whether or not the directory was listed first.
 func TestBzEmptyPlaceholderHiddenButDirectoryShown(t *testing.T) {
 	st := memstore.New()
-	st.Put(".bzEmpty/inside.txt", []byte("in"))
-	st.Put("folder/.bzEmpty", nil)
-	st.Put("other/.bzEmpty", nil)
+	st.Set(".bzEmpty/inside.txt", []byte("in"))
+	st.Set("folder/.bzEmpty", nil)
+	st.Set("other/.bzEmpty", nil)
 	mnt := testMount(t, st, "", DefaultOptions(), false)
 
 	// Before any listing: probes.

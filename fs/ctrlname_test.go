@@ -15,10 +15,10 @@ import (
 // listing can now carry) is hidden, and neither hides its folder.
 func TestKeysWithControlCharactersAreFiles(t *testing.T) {
 	st := memstore.New()
-	st.Put("d/ctrl\x01char", []byte("one"))
-	st.Put("d/tab\there", []byte("two"))
-	st.Put("d/nul\x00byte", []byte("hidden"))
-	st.Put("d/plain", []byte("three"))
+	st.Set("d/ctrl\x01char", []byte("one"))
+	st.Set("d/tab\there", []byte("two"))
+	st.Set("d/nul\x00byte", []byte("hidden"))
+	st.Set("d/plain", []byte("three"))
 	mnt := testMount(t, st, "", DefaultOptions(), false)
 
 	if got, want := names(t, filepath.Join(mnt, "d")), []string{"ctrl\x01char", "plain", "tab\there"}; !slices.Equal(got, want) {

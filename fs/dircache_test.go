@@ -21,7 +21,7 @@ import (
 func TestLookupWhileListingAnswersFromThePagesSoFar(t *testing.T) {
 	st := memstore.New()
 	for i := range 2500 {
-		st.Put(fmt.Sprintf("photos/img%05d.jpg", i), []byte("x"))
+		st.Set(fmt.Sprintf("photos/img%05d.jpg", i), []byte("x"))
 	}
 	open := make(chan struct{})
 	var once atomic.Bool
@@ -97,8 +97,8 @@ func TestRememberedProbesStayBounded(t *testing.T) {
 // ENOENT). Once the store answers again, the next ls lists afresh.
 func TestOutageShowsTheExpiredListing(t *testing.T) {
 	st := &downStore{Store: memstore.New()}
-	st.Put("photos/a.jpg", []byte("photo a"))
-	st.Put("photos/b.jpg", []byte("photo b"))
+	st.Set("photos/a.jpg", []byte("photo a"))
+	st.Set("photos/b.jpg", []byte("photo b"))
 	clock := testenv.NewClock()
 	opt := DefaultOptions()
 	opt.Clock = clock.Now
@@ -130,7 +130,7 @@ func TestOutageShowsTheExpiredListing(t *testing.T) {
 	}
 
 	st.down.Store(false)
-	st.Put("photos/c.jpg", []byte("photo c"))
+	st.Set("photos/c.jpg", []byte("photo c"))
 	if got := names(t, filepath.Join(mnt, "photos")); fmt.Sprint(got) != "[a.jpg b.jpg c.jpg]" {
 		t.Errorf("ls photos after the outage: %v, want a fresh listing", got)
 	}

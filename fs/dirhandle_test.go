@@ -30,8 +30,8 @@ func TestReaddirHandsOutEachPageAsItArrives(t *testing.T) {
 	st := memstore.New()
 	const files = 3500
 	for i := range files {
-		st.Put(fmt.Sprintf("photos/img%05d.jpg", i), []byte("x"))
-		st.Put(fmt.Sprintf("more/img%05d.jpg", i), []byte("x"))
+		st.Set(fmt.Sprintf("photos/img%05d.jpg", i), []byte("x"))
+		st.Set(fmt.Sprintf("more/img%05d.jpg", i), []byte("x"))
 	}
 	open, open2 := make(chan struct{}), make(chan struct{})
 	defer close(open2)
@@ -137,7 +137,7 @@ func TestListingThatFailsMidwayGivesEIOAndIsNotKept(t *testing.T) {
 	st := memstore.New()
 	st.SetPageSize(10)
 	for i := range 35 {
-		st.Put(fmt.Sprintf("d/f%02d", i), []byte("x"))
+		st.Set(fmt.Sprintf("d/f%02d", i), []byte("x"))
 	}
 	var fail atomic.Bool
 	fail.Store(true)

@@ -84,9 +84,9 @@ func inoOf(t *testing.T, path string) uint64 {
 // system, so ls -a shows them, and with no request once listed.
 func TestEveryDirectoryListsDotAndDotDotFirst(t *testing.T) {
 	st := memstore.New()
-	st.Put("top.txt", []byte("t"))
-	st.Put("a/x.txt", []byte("x"))
-	st.Put("a/b/c.txt", []byte("c"))
+	st.Set("top.txt", []byte("t"))
+	st.Set("a/x.txt", []byte("x"))
+	st.Set("a/b/c.txt", []byte("c"))
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	a, b := filepath.Join(mnt, "a"), filepath.Join(mnt, "a", "b")
 	if ino := inoOf(t, mnt); ino == 0 {
@@ -149,7 +149,7 @@ func TestDirectoryOffsetsCountTheDots(t *testing.T) {
 	var names []string
 	for i := range 5 {
 		names = append(names, fmt.Sprintf("f%d", i))
-		st.Put("d/"+names[i], []byte("x"))
+		st.Set("d/"+names[i], []byte("x"))
 	}
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	dir := filepath.Join(mnt, "d")

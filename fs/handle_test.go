@@ -61,7 +61,7 @@ func (s *downStore) OpenRange(ctx context.Context, key, etag string, off, n int6
 // repeat window asks the server again.
 func TestFailedReadIsNotAskedTwice(t *testing.T) {
 	st := &downStore{Store: memstore.New()}
-	st.Put("f.txt", []byte("hello"))
+	st.Set("f.txt", []byte("hello"))
 	clock := testenv.NewClock()
 	opt := DefaultOptions()
 	opt.Clock = clock.Now

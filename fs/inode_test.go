@@ -57,8 +57,8 @@ func TestInoTableKeepsHeldNumbersAndForgetsIdleOnes(t *testing.T) {
 // it, so a stat soon after gives the same inode number.
 func TestForgottenNodeReleasesItsNumber(t *testing.T) {
 	st := memstore.New()
-	st.Put("dir/a.jpg", []byte("a"))
-	st.Put("dir/b.jpg", []byte("b"))
+	st.Set("dir/a.jpg", []byte("a"))
+	st.Set("dir/b.jpg", []byte("b"))
 	opt := DefaultOptions()
 	root, err := NewRoot(st, "", opt)
 	if err != nil {

@@ -71,7 +71,7 @@ func TestWindowGrowsFasterForADistantServer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := testenv.NewClock()
 			st := &clockedStore{Store: memstore.New(), clock: clock, latency: tc.ttfb}
-			st.Put("big.bin", make([]byte, 256<<20))
+			st.Set("big.bin", make([]byte, 256<<20))
 			obj, err := st.Stat(t.Context(), "big.bin")
 			if err != nil {
 				t.Fatal(err)

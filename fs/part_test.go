@@ -12,8 +12,8 @@ import (
 func TestWindowReadsAreAnsweredWithoutACopyAndPinnedUntilDone(t *testing.T) {
 	st := memstore.New()
 	data := pattern(8<<20, 13)
-	st.Put("a.bin", data)
-	st.Put("b.bin", pattern(8<<20, 14))
+	st.Set("a.bin", data)
+	st.Set("b.bin", pattern(8<<20, 14))
 	ctx := context.Background()
 	opt := DefaultOptions().Prefetch
 	shared := newPrefetchShared(opt.MemoryBudget, time.Now)

@@ -59,7 +59,7 @@ func (p *pacedReader) Read(b []byte) (int, error) {
 // options, on a fresh mount's memory budget each time.
 func benchmarkStream(b *testing.B, size int64, latency time.Duration, rate float64) {
 	st := &remoteStore{Store: memstore.New(), latency: latency, rate: rate}
-	st.Put("big.bin", make([]byte, size))
+	st.Set("big.bin", make([]byte, size))
 	obj, err := st.Stat(context.Background(), "big.bin")
 	if err != nil {
 		b.Fatal(err)

@@ -36,7 +36,7 @@ func (g *gatedStore) OpenRange(ctx context.Context, key, etag string, off, n int
 func TestFullWindowKeepsManyPartsInFlight(t *testing.T) {
 	st := &gatedStore{Store: memstore.New(), gate: 64 << 20, open: make(chan struct{})}
 	data := pattern(136<<20, 11)
-	st.Put("big.bin", data)
+	st.Set("big.bin", data)
 	opt := DefaultOptions().Prefetch
 	shared := newPrefetchShared(opt.MemoryBudget, time.Now)
 	pool := shared.pool
@@ -81,7 +81,7 @@ func TestFullWindowKeepsManyPartsInFlight(t *testing.T) {
 func TestFarSeekDropsTheWindowAndReadsOnlyWhatWasAsked(t *testing.T) {
 	st := memstore.New()
 	data := pattern(64<<20, 12)
-	st.Put("big.bin", data)
+	st.Set("big.bin", data)
 	obj, _ := st.Stat(context.Background(), "big.bin")
 	shared := newPrefetchShared(DefaultOptions().Prefetch.MemoryBudget, time.Now)
 	pool := shared.pool

@@ -46,7 +46,7 @@ func mountWithFS(t *testing.T, store Store, opt Options) (string, *fileSystem) {
 func TestSequentialReadFetchesEachByteOnceInParallelParts(t *testing.T) {
 	st := memstore.New()
 	data := pattern(40<<20, 1)
-	st.Put("big.bin", data)
+	st.Set("big.bin", data)
 	opt := DefaultOptions()
 	mnt, fsys := mountWithFS(t, st, opt)
 	names(t, mnt)
@@ -89,7 +89,7 @@ func TestSequentialReadFetchesEachByteOnceInParallelParts(t *testing.T) {
 func TestPhotoOpenedTwiceCostsOneGET(t *testing.T) {
 	st := memstore.New()
 	photo := pattern(243506, 9)
-	st.Put("photos/beach.jpg", photo)
+	st.Set("photos/beach.jpg", photo)
 	mnt, _ := mountWithFS(t, st, DefaultOptions())
 	if _, err := os.ReadDir(filepath.Join(mnt, "photos")); err != nil {
 		t.Fatal(err)
@@ -167,7 +167,7 @@ func TestCutPartResumesAtItsOffsetWithTheSameETag(t *testing.T) {
 func TestKernelReadAheadRaisedForLargeRequests(t *testing.T) {
 	testenv.Require(t, os.Geteuid() == 0, "raising the kernel read-ahead needs root")
 	st := memstore.New()
-	st.Put("f", []byte("x"))
+	st.Set("f", []byte("x"))
 	mnt, _ := mountWithFS(t, st, DefaultOptions())
 	var s syscall.Stat_t
 	if err := syscall.Stat(mnt, &s); err != nil {
@@ -184,7 +184,7 @@ func TestKernelReadAheadRaisedForLargeRequests(t *testing.T) {
 func TestRandomReadsFetchOnlyAroundWhatWasAsked(t *testing.T) {
 	st := memstore.New()
 	data := pattern(64<<20, 2)
-	st.Put("big.bin", data)
+	st.Set("big.bin", data)
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	f, err := os.Open(filepath.Join(mnt, "big.bin"))
 	if err != nil {
@@ -214,7 +214,7 @@ func TestRandomReadsFetchOnlyAroundWhatWasAsked(t *testing.T) {
 func TestReplacedObjectFailsWithEIOThenNewVersionAfterTTL(t *testing.T) {
 	st := memstore.New()
 	old := pattern(32<<20, 5)
-	st.Put("f.bin", old)
+	st.Set("f.bin", old)
 	clock := testenv.NewClock()
 	opt := DefaultOptions()
 	opt.Clock = clock.Now
@@ -230,7 +230,7 @@ func TestReplacedObjectFailsWithEIOThenNewVersionAfterTTL(t *testing.T) {
 		t.Fatalf("first read: %v", err)
 	}
 	replacement := pattern(32<<20, 6)
-	st.Put("f.bin", replacement)
+	st.Set("f.bin", replacement)
 	// A read far from what was prefetched must fetch again, and the old
 	// ETag no longer matches.
 	_, err = f.ReadAt(head, 24<<20)

@@ -49,3 +49,41 @@ type Store interface {
 }
 
 var _ Store = (*s3backend.Client)(nil)
+
+// WriteStore is what a read-write mount needs from a bucket: Store and the
+// calls that change it. Every call keeps to B2's rules (the file system
+// makes sure of the sizes; the implementation sends no checksum header and
+// no conditional write, both of which B2 refuses). Like Store, its
+// contract is checked for every implementation by internal/storetest.
+type WriteStore interface {
+	Store
+	// Put stores size bytes of body as key with one PutObject (size at
+	// most 5 GiB). body is read again from its start on each retry.
+	Put(ctx context.Context, key string, body io.ReaderAt, size int64, meta s3backend.Meta) (s3backend.Object, error)
+	// CreateUpload starts a multipart upload of key.
+	CreateUpload(ctx context.Context, key string, meta s3backend.Meta) (s3backend.Upload, error)
+	// UploadPart uploads part n (1..10,000) of up: size bytes of body,
+	// read again from its start on each retry. Every part but the last
+	// must hold at least 5 MB (B2 and S3 refuse the upload otherwise).
+	UploadPart(ctx context.Context, up s3backend.Upload, n int32, body io.ReaderAt, size int64) (s3backend.Part, error)
+	// CompleteUpload makes the parts, in order of N, the object.
+	CompleteUpload(ctx context.Context, up s3backend.Upload, parts []s3backend.Part) (s3backend.Object, error)
+	// AbortUpload drops an unfinished upload and its parts (B2 bills the
+	// parts until then). An upload that is already gone is no error.
+	AbortUpload(ctx context.Context, up s3backend.Upload) error
+	// ListUploads lists the unfinished uploads of keys under prefix.
+	ListUploads(ctx context.Context, prefix string) ([]s3backend.Upload, error)
+	// Copy copies src server-side to dst, pinned to src.ETag (another
+	// version, or none, fails with s3backend.ErrChanged): CopyObject up to
+	// 5 GB, a multipart upload of copied ranges above. meta nil keeps the
+	// source's metadata; otherwise meta replaces it. It returns the new
+	// object and the version id of the source version it copied ("" when
+	// the server keeps no versions).
+	Copy(ctx context.Context, src s3backend.Object, dst string, meta *s3backend.Meta) (s3backend.Object, string, error)
+	// Delete removes key. versionID "" hides it (on B2 the older versions
+	// stay, and are billed); otherwise it deletes that one version for
+	// good. A key or version that is already gone is no error.
+	Delete(ctx context.Context, key, versionID string) error
+	// DeleteAllVersions deletes every version of key for good.
+	DeleteAllVersions(ctx context.Context, key string) error
+}

@@ -35,9 +35,9 @@ func names(t *testing.T, dir string) []string {
 
 func TestTreeAttributesAndContent(t *testing.T) {
 	st := memstore.New()
-	st.Put("beach.jpg", []byte("sand and sea"))
-	st.Put("album/photos.html", []byte("<html></html>"))
-	st.Put("album/js/app.js", []byte("x()"))
+	st.Set("beach.jpg", []byte("sand and sea"))
+	st.Set("album/photos.html", []byte("<html></html>"))
+	st.Set("album/js/app.js", []byte("x()"))
 	opt := DefaultOptions()
 	opt.UID, opt.GID = 1234, 5678
 	mnt := testMount(t, st, "", opt, true)
@@ -96,7 +96,7 @@ func TestNameRules(t *testing.T) {
 		"clash/inner.txt",                // ... and a directory of the same name: the directory wins
 		"max" + strings.Repeat("y", 252), // exactly 255 bytes: fine
 	} {
-		st.Put(k, []byte("data"))
+		st.Set(k, []byte("data"))
 	}
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	want := []string{"a/", "clash/", "d/", "dot/", "dotdot/", "folder/", "marker/", "max" + strings.Repeat("y", 252), "ok.txt"}
@@ -122,7 +122,7 @@ func TestNameRules(t *testing.T) {
 func TestLsCostsOnlyListRequests(t *testing.T) {
 	st := memstore.New()
 	for i := range 2500 {
-		st.Put(fmt.Sprintf("big/f%05d.jpg", i), []byte("x"))
+		st.Set(fmt.Sprintf("big/f%05d.jpg", i), []byte("x"))
 	}
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	if _, err := os.Stat(filepath.Join(mnt, "big")); err != nil {
@@ -151,7 +151,7 @@ func TestLsCostsOnlyListRequests(t *testing.T) {
 
 func TestLookupBeforeListingIsOneProbeAndMissesAreCached(t *testing.T) {
 	st := memstore.New()
-	st.Put("a/b/c.txt", []byte("hello"))
+	st.Set("a/b/c.txt", []byte("hello"))
 	clock := testenv.NewClock()
 	opt := DefaultOptions()
 	opt.Clock = clock.Now
@@ -175,7 +175,7 @@ func TestLookupBeforeListingIsOneProbeAndMissesAreCached(t *testing.T) {
 		t.Errorf("3 stats of a missing name sent %v, want one HEAD + one PROBE", st.Counts())
 	}
 	// After the TTL the miss is asked again and a new object shows up.
-	st.Put("a/missing.txt", []byte("now here"))
+	st.Set("a/missing.txt", []byte("now here"))
 	clock.Advance(opt.MetadataTTL + time.Second)
 	if data, err := os.ReadFile(filepath.Join(mnt, "a/missing.txt")); err != nil || string(data) != "now here" {
 		t.Errorf("after TTL: %q, %v", data, err)
@@ -184,7 +184,7 @@ func TestLookupBeforeListingIsOneProbeAndMissesAreCached(t *testing.T) {
 
 func TestWritesAreRefusedWithEROFS(t *testing.T) {
 	st := memstore.New()
-	st.Put("dir/file.txt", []byte("keep me"))
+	st.Set("dir/file.txt", []byte("keep me"))
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	f := filepath.Join(mnt, "dir/file.txt")
 	d := filepath.Join(mnt, "dir")
@@ -218,9 +218,9 @@ func TestWritesAreRefusedWithEROFS(t *testing.T) {
 
 func TestPrefixMount(t *testing.T) {
 	st := memstore.New()
-	st.Put("photos/2024/a.jpg", []byte("a"))
-	st.Put("photos/b.jpg", []byte("b"))
-	st.Put("other/c.jpg", []byte("c"))
+	st.Set("photos/2024/a.jpg", []byte("a"))
+	st.Set("photos/b.jpg", []byte("b"))
+	st.Set("other/c.jpg", []byte("c"))
 	mnt := testMount(t, st, "photos", DefaultOptions(), true)
 	if got, want := names(t, mnt), []string{"2024/", "b.jpg"}; !slices.Equal(got, want) {
 		t.Errorf("prefix mount root = %v, want %v", got, want)

@@ -13,7 +13,7 @@ import (
 // ls -l does not send two GETXATTRs per entry.
 func TestNoExtendedAttributesForTheWholeMount(t *testing.T) {
 	st := memstore.New()
-	st.Put("d/a.txt", []byte("a"))
+	st.Set("d/a.txt", []byte("a"))
 	mnt := testMount(t, st, "", DefaultOptions(), true)
 	buf := make([]byte, 256)
 	for _, p := range []string{"d/a.txt", "d", "d/a.txt"} {

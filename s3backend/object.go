@@ -17,6 +17,14 @@ type Object struct {
 	Size    int64     // bytes
 	ModTime time.Time // LastModified, in whole seconds (listings have milliseconds, HEAD only seconds; one object must not seem to change between the two)
 	ETag    string    // as the server sent it, quotes included; "" if unknown
+	// MTime is the modification time the writer stored with the object
+	// (B2's src_last_modified_millis, see Meta). Only a HEAD returns it;
+	// listings never do. Zero when unknown.
+	MTime time.Time
+	// VersionID is the version a write created (PUT, Complete, Copy) or a
+	// HEAD described; "" when unknown or when the server keeps no
+	// versions.
+	VersionID string
 }
 
 // Listing is one "directory" of a bucket: the result of ListObjectsV2 with

@@ -7,7 +7,6 @@ package memstore
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
 	"fmt"
 	"io"
 	"sort"
@@ -41,29 +40,41 @@ type Store struct {
 	pageSize   int                              // entries per LIST page; 0 is 1,000
 	beforePage func(prefix string, i int) error // if set, called before page i of a listing is answered
 	denied     []string                         // key prefixes every request under which is refused (Deny)
+
+	// Writes (write.go).
+	versions    int                        // version ids handed out
+	history     map[string][]object        // older and hidden versions, by key
+	uploads     map[string]*upload         // unfinished multipart uploads, by id
+	minPartSize int64                      // smallest part but the last (SetMinPartSize)
+	fault       func(op, key string) error // SetFault
 }
 
 type object struct {
 	data    []byte
 	etag    string // quoted, as S3 sends it
 	modTime time.Time
+	mtime   time.Time // the writer's Meta.MTime, if any
+	version string    // version id, unique in the store
 }
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{objs: make(map[string]object), counts: make(map[string]int)}
+	return &Store{objs: make(map[string]object), counts: make(map[string]int),
+		history: make(map[string][]object), uploads: make(map[string]*upload), minPartSize: MinPartSize}
 }
 
-// Put stores data under key (replacing any object there) with a quoted MD5
-// ETag, as S3 computes it for a single-part upload.
-func (m *Store) Put(key string, data []byte) {
+// Set stores data under key out of band (no request is counted),
+// replacing any object there, with a quoted MD5 ETag, as S3 computes it
+// for a single-part upload.
+func (m *Store) Set(key string, data []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.objs[key] = object{data: data, etag: fmt.Sprintf("%q", fmt.Sprintf("%x", md5.Sum(data))), modTime: ModTime}
+	m.storeLocked(key, object{data: data, etag: md5ETag(data), modTime: ModTime})
 }
 
-// Delete removes key; a missing key is no error.
-func (m *Store) Delete(key string) {
+// Remove deletes key out of band (no request is counted); a missing key
+// is no error.
+func (m *Store) Remove(key string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.objs, key)
@@ -222,7 +233,7 @@ func (m *Store) Stat(ctx context.Context, key string) (s3backend.Object, error) 
 	if !ok {
 		return s3backend.Object{}, fmt.Errorf("head %q: %w", key, s3backend.ErrNotExist)
 	}
-	return s3backend.Object{Key: key, Size: int64(len(o.data)), ModTime: o.modTime, ETag: o.etag}, nil
+	return o.describe(key), nil
 }
 
 // HasPrefix reports whether any key starts with prefix.

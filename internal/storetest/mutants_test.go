@@ -121,8 +121,8 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		m.SetPageSize(4)
 		storetest.Run(t, storetest.Fixture{
 			Store:    m,
-			Put:      func(key string, data []byte) error { m.Put(key, data); return nil },
-			Delete:   func(key string) error { m.Delete(key); return nil },
+			Put:      func(key string, data []byte) error { m.Set(key, data); return nil },
+			Delete:   func(key string) error { m.Remove(key); return nil },
 			PageSize: 4,
 			Deny:     func(t *testing.T, prefix string) fs.Store { m.Deny(prefix); return m },
 		})
