@@ -115,15 +115,11 @@ func (c *client) request(method, path string, body []byte, hdr ...string) *http.
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	signer := c.s.Signer()
+	secret := c.s.SecretKey
 	if c.secret != "" {
-		signer.SecretKey = c.secret
+		secret = c.secret
 	}
-	hash := ""
-	if body != nil {
-		hash = s3test.PayloadHash(body)
-	}
-	if err := signer.Sign(req, hash); err != nil {
+	if err := s3test.SignAs(req, c.s.KeyID, secret, c.s.Region, body); err != nil {
 		c.t.Fatal(err)
 	}
 	return req

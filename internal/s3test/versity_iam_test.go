@@ -37,8 +37,7 @@ func TestVersityUserWithoutTheBucketIsDenied(t *testing.T) {
 	}
 	for _, path := range []string{"/bkt?list-type=2&max-keys=1", "/bkt/obj"} {
 		req, _ := http.NewRequest("GET", s.URL+path, nil)
-		signer := s3test.Signer{KeyID: "LIMITEDUSERKEY", SecretKey: "limited-user-secret", Region: s.Region}
-		if err := signer.Sign(req, ""); err != nil {
+		if err := s3test.SignAs(req, "LIMITEDUSERKEY", "limited-user-secret", s.Region, nil); err != nil {
 			t.Fatal(err)
 		}
 		resp, err := root.http.Do(req)
