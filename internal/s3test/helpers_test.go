@@ -98,7 +98,7 @@ func newClient(t *testing.T, s *s3test.Server) *client {
 	tr.Proxy = nil
 	tr.DisableCompression = true
 	t.Cleanup(tr.CloseIdleConnections)
-	return &client{t: t, s: s, http: &http.Client{Transport: tr, Timeout: 10 * time.Second}, base: s.URL}
+	return &client{t: t, s: s, http: &http.Client{Transport: tr, Timeout: hang}, base: s.URL}
 }
 
 // request builds a signed request; hdr holds extra headers as key, value pairs.

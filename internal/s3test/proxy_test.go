@@ -137,7 +137,7 @@ func TestFaultStall(t *testing.T) {
 	if d := time.Since(start); d < 200*time.Millisecond {
 		t.Errorf("stalled request failed after %v", d)
 	}
-	c.http.Timeout = 10 * time.Second
+	c.http.Timeout = hang
 	c.mustDo(200, "GET", "/bkt?list-type=2", nil)
 
 	// Held for StallFor, then forwarded.
@@ -175,16 +175,21 @@ func TestFaultStall(t *testing.T) {
 		if err == nil {
 			t.Error("stalled request succeeded after SetDown(true)")
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(hang):
 		t.Fatal("stalled request still hanging after SetDown(true)")
 	}
 }
 
+// hang bounds the waits for what must happen soon: only a hang, never a
+// loaded machine, takes this long.
+const hang = 30 * time.Second
+
+// waitFor polls cond until it holds, failing the test after hang.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); {
+	for deadline := time.Now().Add(hang); !cond(); {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 5s")
+			t.Fatalf("condition not met in %v", hang)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
