@@ -170,28 +170,8 @@ func TestFaultStall(t *testing.T) {
 	if err := s.Proxy.SetDown(true); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-errc:
-		if err == nil {
-			t.Error("stalled request succeeded after SetDown(true)")
-		}
-	case <-time.After(hang):
-		t.Fatal("stalled request still hanging after SetDown(true)")
-	}
-}
-
-// hang bounds the waits for what must happen soon: only a hang, never a
-// loaded machine, takes this long.
-const hang = 30 * time.Second
-
-// waitFor polls cond until it holds, failing the test after hang.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(hang); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met in %v", hang)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if err := within(t, errc, "the stalled request after SetDown(true)"); err == nil {
+		t.Error("stalled request succeeded after SetDown(true)")
 	}
 }
 
@@ -426,13 +406,7 @@ func TestFindVersity(t *testing.T) {
 }
 
 func TestRequestLogRing(t *testing.T) {
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	defer backend.Close()
-	p, err := s3test.NewProxy(backend.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := bareProxy(t)
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
 	n := s3test.DefaultRequestLogSize + 5

@@ -85,21 +85,11 @@ func TestShapedProxyCloses(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() { done <- s.Proxy.Close() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("close: %v", err)
-		}
-	case <-time.After(hang):
-		t.Fatal("Close hangs on shaped connections")
+	if err := within(t, done, "Close with shaped connections"); err != nil {
+		t.Errorf("close: %v", err)
 	}
-	select {
-	case err := <-got:
-		if err == nil {
-			t.Error("the slow answer completed after Close")
-		}
-	case <-time.After(hang):
-		t.Fatal("the slow answer's client hangs after Close")
+	if err := within(t, got, "the slow answer's client after Close"); err == nil {
+		t.Error("the slow answer completed after Close")
 	}
 	if _, _, err := idle.do("GET", "/bkt?list-type=2", nil); err == nil {
 		t.Error("the proxy still answers after Close")
@@ -127,20 +117,10 @@ func TestSetDownDropsShapedAnswersAtOnce(t *testing.T) {
 	waitFor(t, func() bool { return s.Proxy.ResponseBytes() >= 300<<10 })
 	done := make(chan error, 1)
 	go func() { done <- s.Proxy.SetDown(true) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(hang):
-		t.Fatal("SetDown waits out the latency of a queued answer")
+	if err := within(t, done, "SetDown with a queued answer"); err != nil {
+		t.Fatal(err)
 	}
-	select {
-	case err := <-got:
-		if err == nil {
-			t.Error("the queued answer still arrived after SetDown")
-		}
-	case <-time.After(hang):
-		t.Fatal("the client hangs after SetDown")
+	if err := within(t, got, "the client after SetDown"); err == nil {
+		t.Error("the queued answer still arrived after SetDown")
 	}
 }
