@@ -1,5 +1,10 @@
-// Package b2mount holds what the whole module shares: the bundled copy of
-// Backblaze's public sample bucket, served by `b2mount --demo`.
+// Package b2mount holds the bundled copy of Backblaze's public sample
+// bucket, served by `b2mount --demo` (the benchmarks load it too).
+//
+// It exists only because go:embed cannot reach into testdata/ from a
+// package below the repository root (patterns may not contain ".."), so
+// the embedding has to sit here, next to testdata/. Nothing else belongs
+// in this package.
 package b2mount
 
 import (

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"path"
 	"sync"
 
 	"github.com/b2mount/b2mount"
+	"github.com/b2mount/b2mount/embedded"
 	"github.com/b2mount/b2mount/internal/s3test"
 )
 
@@ -57,17 +57,10 @@ func generate(ctx context.Context, srv *s3test.Server, cfg *config) error {
 	if err := putAll(ctx, srv, small); err != nil {
 		return err
 	}
-	sample := b2mount.SampleBucket()
-	return fs.WalkDir(sample, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		data, err := fs.ReadFile(sample, p)
-		if err != nil {
-			return err
-		}
-		return srv.PutObject(bucket, path.Join(photoPrefix, p), data)
-	})
+	put := func(_ context.Context, key string, data []byte) error {
+		return srv.PutObject(bucket, path.Join(photoPrefix, key), data)
+	}
+	return embedded.LoadFS(ctx, b2mount.SampleBucket(), put)
 }
 
 // putAll stores a few bytes under each key, 8 at a time.

@@ -2,7 +2,6 @@ package s3test_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"testing"
 
@@ -42,13 +41,7 @@ func equal(a, b []string) bool {
 }
 
 func TestSetRequestLogSize(t *testing.T) {
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	defer backend.Close()
-	p, err := s3test.NewProxy(backend.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := bareProxy(t)
 	if err := p.SetRequestLogSize(0); err == nil {
 		t.Error("log size 0 accepted")
 	}

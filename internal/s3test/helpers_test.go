@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/b2mount/b2mount/internal/s3test"
+	"github.com/b2mount/b2mount/internal/testenv"
 )
 
 // testLogger logs through t at debug level when -v is given, else discards.
@@ -35,15 +38,7 @@ func (w tWriter) Write(p []byte) (int, error) {
 func startEmbedded(t *testing.T) *s3test.Server {
 	t.Helper()
 	s, err := s3test.StartEmbedded(testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return s
+	return closedAtEnd(t, s, err)
 }
 
 // versityBin finds versitygw, skipping the test if it is missing (failing
@@ -51,22 +46,24 @@ func startEmbedded(t *testing.T) *s3test.Server {
 func versityBin(t *testing.T) string {
 	t.Helper()
 	bin, err := s3test.FindVersity()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %v", err)
-		}
-		t.Skip(err)
-	}
+	testenv.Require(t, err == nil, fmt.Sprint(err))
 	return bin
 }
 
 // startVersity starts versitygw on a fresh temp dir, closed at the end.
-func startVersity(t *testing.T) *s3test.Server {
+func startVersity(t *testing.T, opts ...s3test.VersityOption) *s3test.Server {
 	t.Helper()
 	bin := versityBin(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), hang)
 	defer cancel()
-	s, err := s3test.StartVersity(ctx, bin, t.TempDir(), testLogger(t))
+	s, err := s3test.StartVersity(ctx, bin, filepath.Join(t.TempDir(), "data"), testLogger(t), opts...)
+	return closedAtEnd(t, s, err)
+}
+
+// closedAtEnd takes a start's results: it fails the test if the start
+// failed, and closes the server when the test ends.
+func closedAtEnd(t *testing.T, s *s3test.Server, err error) *s3test.Server {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +73,48 @@ func startVersity(t *testing.T) *s3test.Server {
 		}
 	})
 	return s
+}
+
+// hang bounds the waits for what must happen soon: only a hang, never a
+// loaded machine, takes this long.
+const hang = 30 * time.Second
+
+// waitFor polls cond until it holds, failing the test after hang.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(hang); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met in %v", hang)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// within returns what ch delivers, failing the test if nothing comes
+// within hang: what names the wait in the message ("Close").
+func within[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(hang):
+		t.Fatalf("%s hangs (nothing in %v)", what, hang)
+		panic("unreachable")
+	}
+}
+
+// bareProxy is a Proxy in front of a server that answers 200 to
+// everything, both closed at the end of the test.
+func bareProxy(t *testing.T) *s3test.Proxy {
+	t.Helper()
+	backend := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(backend.Close)
+	p, err := s3test.NewProxy(backend.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
 }
 
 // forEachServer runs fn as a subtest against each kind of server.
@@ -98,7 +137,7 @@ func newClient(t *testing.T, s *s3test.Server) *client {
 	tr.Proxy = nil
 	tr.DisableCompression = true
 	t.Cleanup(tr.CloseIdleConnections)
-	return &client{t: t, s: s, http: &http.Client{Transport: tr, Timeout: 10 * time.Second}, base: s.URL}
+	return &client{t: t, s: s, http: &http.Client{Transport: tr, Timeout: hang}, base: s.URL}
 }
 
 // request builds a signed request; hdr holds extra headers as key, value pairs.
@@ -115,15 +154,11 @@ func (c *client) request(method, path string, body []byte, hdr ...string) *http.
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	signer := c.s.Signer()
+	secret := c.s.SecretKey
 	if c.secret != "" {
-		signer.SecretKey = c.secret
+		secret = c.secret
 	}
-	hash := ""
-	if body != nil {
-		hash = s3test.PayloadHash(body)
-	}
-	if err := signer.Sign(req, hash); err != nil {
+	if err := s3test.SignAs(req, c.s.KeyID, secret, c.s.Region, body); err != nil {
 		c.t.Fatal(err)
 	}
 	return req

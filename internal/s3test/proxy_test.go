@@ -137,7 +137,7 @@ func TestFaultStall(t *testing.T) {
 	if d := time.Since(start); d < 200*time.Millisecond {
 		t.Errorf("stalled request failed after %v", d)
 	}
-	c.http.Timeout = 10 * time.Second
+	c.http.Timeout = hang
 	c.mustDo(200, "GET", "/bkt?list-type=2", nil)
 
 	// Held for StallFor, then forwarded.
@@ -170,23 +170,8 @@ func TestFaultStall(t *testing.T) {
 	if err := s.Proxy.SetDown(true); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-errc:
-		if err == nil {
-			t.Error("stalled request succeeded after SetDown(true)")
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("stalled request still hanging after SetDown(true)")
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 5s")
-		}
-		time.Sleep(5 * time.Millisecond)
+	if err := within(t, errc, "the stalled request after SetDown(true)"); err == nil {
+		t.Error("stalled request succeeded after SetDown(true)")
 	}
 }
 
@@ -421,13 +406,7 @@ func TestFindVersity(t *testing.T) {
 }
 
 func TestRequestLogRing(t *testing.T) {
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	defer backend.Close()
-	p, err := s3test.NewProxy(backend.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := bareProxy(t)
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
 	n := s3test.DefaultRequestLogSize + 5

@@ -15,7 +15,7 @@ import (
 	"testing"
 )
 
-const sampleDir = "../testdata/developer-b2-quick-start"
+const sampleDir = "../../testdata/developer-b2-quick-start"
 
 var samplePhotos = []string{"beach.jpg", "bobcat.jpg", "coconuts.jpg", "lake.jpg", "sunset.jpg"}
 

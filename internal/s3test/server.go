@@ -1,25 +1,27 @@
-// Package s3test runs S3 servers on loopback for the demo and the tests:
-// an in-process gofakes3 (StartEmbedded) and a versitygw process serving a
-// posix directory (StartVersity). Both come as a *Server with the same
+// Package s3test runs S3 servers on loopback for the tests and the
+// benchmarks: an in-process gofakes3 (StartEmbedded, the demo's server of
+// package embedded) and a versitygw process serving a posix directory
+// (StartVersity). Both come as a *Server with the same
 // methods, so one test suite can run against either.
 //
 // Every server sits behind a Proxy that counts requests by kind and injects
 // faults (errors, stalls, cut bodies, outages). Clients use Server.URL (the
 // proxy), path-style addressing, and the Server's Region, KeyID and
 // SecretKey. The setup methods (CreateBucket, PutObject, DeleteObject,
-// LoadDir) bypass the proxy, so they are neither counted nor faulted.
+// LoadDir, CreateUser) go through the AWS SDK to BackendURL, bypassing the
+// proxy, so they are neither counted nor faulted.
 package s3test
 
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/b2mount/b2mount/embedded"
 )
 
 // Server kinds, the values of Server.Kind.
@@ -28,8 +30,8 @@ const (
 	KindVersity  = "versitygw"
 )
 
-// DefaultRegion is the region of every Server (and of a Signer with no Region).
-const DefaultRegion = "us-east-1"
+// DefaultRegion is the region of every Server.
+const DefaultRegion = embedded.Region
 
 // opTimeout bounds each setup operation (CreateBucket, PutObject, ...).
 const opTimeout = 30 * time.Second
@@ -55,6 +57,7 @@ type Server struct {
 	Proxy *Proxy
 
 	logger    *slog.Logger
+	api       *setupClient // the setup operations, on BackendURL
 	store     store
 	closeOnce sync.Once
 	closeErr  error // result of the one Close
@@ -62,9 +65,6 @@ type Server struct {
 
 // store is what each kind of server implements behind Server's methods.
 type store interface {
-	createBucket(ctx context.Context, name string) error
-	putObject(ctx context.Context, bucket, key string, data []byte) error
-	deleteObject(ctx context.Context, bucket, key string) error
 	createUser(ctx context.Context, keyID, secret, role string) error
 	pid() int
 	close() error
@@ -74,7 +74,7 @@ type store interface {
 func (s *Server) CreateBucket(name string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	if err := s.store.createBucket(ctx, name); err != nil {
+	if err := s.api.createBucket(ctx, name); err != nil {
 		return fmt.Errorf("create bucket %q: %w", name, err)
 	}
 	return nil
@@ -85,7 +85,7 @@ func (s *Server) CreateBucket(name string) error {
 func (s *Server) PutObject(bucket, key string, data []byte) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	if err := s.store.putObject(ctx, bucket, key, data); err != nil {
+	if err := s.api.putObject(ctx, bucket, key, data); err != nil {
 		return fmt.Errorf("put object %s/%s: %w", bucket, key, err)
 	}
 	return nil
@@ -95,7 +95,7 @@ func (s *Server) PutObject(bucket, key string, data []byte) error {
 func (s *Server) DeleteObject(bucket, key string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	if err := s.store.deleteObject(ctx, bucket, key); err != nil {
+	if err := s.api.deleteObject(ctx, bucket, key); err != nil {
 		return fmt.Errorf("delete object %s/%s: %w", bucket, key, err)
 	}
 	return nil
@@ -112,75 +112,25 @@ func (s *Server) CreateUser(keyID, secret, role string) error {
 	return nil
 }
 
-// loadParallel is how many objects LoadDir puts at once.
-const loadParallel = 8
-
 // LoadDir puts every regular file under dir into bucket, keyed by its
-// slash-separated path relative to dir, several at a time. Symlinks and
-// other non-regular files are skipped. The bucket must exist.
+// slash-separated path relative to dir, several at a time (embedded.LoadFS).
+// Symlinks and other non-regular files are skipped. The bucket must exist.
 func (s *Server) LoadDir(bucket, dir string) error {
-	var (
-		wg    sync.WaitGroup
-		slots = make(chan struct{}, loadParallel)
-		mu    sync.Mutex // guards first
-		first error      // the first failed put
-		n     int
-	)
-	put := func(path, key string) {
-		defer func() { <-slots }()
-		data, err := os.ReadFile(path)
-		if err == nil {
-			err = s.PutObject(bucket, key, data)
-		}
-		if err != nil {
-			mu.Lock()
-			if first == nil {
-				first = err
-			}
-			mu.Unlock()
-		}
+	put := func(ctx context.Context, key string, data []byte) error {
+		ctx, cancel := context.WithTimeout(ctx, opTimeout)
+		defer cancel()
+		return s.api.putObject(ctx, bucket, key, data)
 	}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		failed := first
-		mu.Unlock()
-		if failed != nil {
-			return failed
-		}
-		n++
-		slots <- struct{}{}
-		wg.Go(func() { put(path, filepath.ToSlash(rel)) })
-		return nil
-	})
-	wg.Wait()
-	if err == nil {
-		err = first
-	}
-	if err != nil {
+	if err := embedded.LoadFS(context.Background(), os.DirFS(dir), put); err != nil {
 		return fmt.Errorf("load dir %s into %s: %w", dir, bucket, err)
 	}
-	s.logger.Debug("loaded directory", "dir", dir, "bucket", bucket, "objects", n)
+	s.logger.Debug("loaded directory", "dir", dir, "bucket", bucket)
 	return nil
 }
 
-// Signer returns a SigV4 signer with the server's credentials and region.
-func (s *Server) Signer() Signer {
-	return Signer{KeyID: s.KeyID, SecretKey: s.SecretKey, Region: s.Region}
-}
-
-// Sign signs req with the server's credentials; see Signer.Sign.
-func (s *Server) Sign(req *http.Request, payloadHash string) error {
-	return s.Signer().Sign(req, payloadHash)
+// Sign signs req with the server's key; see SignAs.
+func (s *Server) Sign(req *http.Request, body []byte) error {
+	return SignAs(req, s.KeyID, s.SecretKey, s.Region, body)
 }
 
 // PID is the server process's id, or 0 for the embedded server.
@@ -192,6 +142,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		perr := s.Proxy.Close()
 		serr := s.store.close()
+		s.api.close()
 		switch {
 		case serr != nil:
 			s.closeErr = fmt.Errorf("close %s server: %w", s.Kind, serr)
@@ -203,21 +154,22 @@ func (s *Server) Close() error {
 }
 
 // newServer wraps a started store in a Server with a proxy in front.
-func newServer(kind, backendURL, keyID, secret, dataDir string, st store, logger *slog.Logger) (*Server, error) {
-	px, err := NewProxy(backendURL, logger)
+func newServer(kind, dataDir string, api *setupClient, st store, logger *slog.Logger) (*Server, error) {
+	px, err := NewProxy(api.base, logger)
 	if err != nil {
 		return nil, err
 	}
 	return &Server{
 		URL:        px.URL,
-		BackendURL: backendURL,
+		BackendURL: api.base,
 		Region:     DefaultRegion,
-		KeyID:      keyID,
-		SecretKey:  secret,
+		KeyID:      api.keyID,
+		SecretKey:  api.secret,
 		Kind:       kind,
 		DataDir:    dataDir,
 		Proxy:      px,
 		logger:     logger,
+		api:        api,
 		store:      st,
 	}, nil
 }

@@ -358,12 +358,9 @@ func TestLoadDir(t *testing.T) {
 }
 
 // TestLoadQuickStart loads testdata/developer-b2-quick-start, the demo's
-// bucket, when it is there.
+// bucket.
 func TestLoadQuickStart(t *testing.T) {
-	dir := filepath.Join("..", "testdata", "developer-b2-quick-start")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("no %s: %v", dir, err)
-	}
+	dir := sampleDir
 	forEachServer(t, func(t *testing.T, s *s3test.Server) {
 		if err := s.CreateBucket("developer-b2-quick-start"); err != nil {
 			t.Fatal(err)

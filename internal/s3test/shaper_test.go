@@ -8,6 +8,7 @@ import (
 	"github.com/b2mount/b2mount/internal/s3test"
 )
 
+// Only lower bounds on time here: load can delay an answer, never hurry it.
 func TestShapeDelaysAndCapsAnswers(t *testing.T) {
 	s := startEmbedded(t)
 	data := setupObject(t, s, 1<<20)
@@ -39,15 +40,19 @@ func TestShapeDelaysAndCapsAnswers(t *testing.T) {
 		t.Errorf("the server saw %d listings, want 3", got)
 	}
 
-	// Shaping off: a new connection answers at once.
+	// Shaping off: a new connection is not shaped. An hour's latency set
+	// before turns "still shaped" into a hang, which the client's timeout
+	// (far above any load) catches; no upper bound on a fast answer.
+	if err := s.Proxy.SetShape(s3test.Shape{Latency: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Proxy.SetShape(s3test.Shape{}); err != nil {
 		t.Fatal(err)
 	}
 	c = newClient(t, s)
-	start = time.Now()
-	_, body = c.mustDo(200, "GET", "/bkt/obj", nil)
-	if d := time.Since(start); d >= 100*time.Millisecond || !bytes.Equal(body, data) {
-		t.Errorf("unshaped: 1 MiB in %v (want well under 125 ms), body equal %v", d, bytes.Equal(body, data))
+	c.http.Timeout = time.Minute
+	if _, body = c.mustDo(200, "GET", "/bkt/obj", nil); !bytes.Equal(body, data) {
+		t.Errorf("unshaped body differs (%d bytes)", len(body))
 	}
 }
 
@@ -63,36 +68,28 @@ func TestShapeRejectsNegative(t *testing.T) {
 func TestShapedProxyCloses(t *testing.T) {
 	s := startEmbedded(t)
 	setupObject(t, s, 4<<20)
-	if err := s.Proxy.SetShape(s3test.Shape{Latency: 10 * time.Millisecond, Rate: 1 << 20}); err != nil {
+	if err := s.Proxy.SetShape(s3test.Shape{Latency: 10 * time.Millisecond, Rate: 64 << 10}); err != nil {
 		t.Fatal(err)
 	}
 	idle := newClient(t, s)
 	idle.mustDo(200, "GET", "/bkt?list-type=2", nil) // leaves an idle keep-alive connection
+	s.Proxy.ResetCounts()
 	slow := newClient(t, s)
+	slow.http.Timeout = 0 // the proxy's Close must end it, not the client
 	got := make(chan error, 1)
-	go func() { // 4 MiB at 1 MiB/s: still going when the proxy closes
+	go func() { // 4 MiB at 64 KiB/s takes a minute at the least
 		_, _, err := slow.do("GET", "/bkt/obj", nil)
 		got <- err
 	}()
-	time.Sleep(300 * time.Millisecond)
+	waitFor(t, func() bool { return s.Proxy.ResponseBytes() > 0 }) // the slow answer is under way
 
 	done := make(chan error, 1)
 	go func() { done <- s.Proxy.Close() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("close: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close hangs on shaped connections")
+	if err := within(t, done, "Close with shaped connections"); err != nil {
+		t.Errorf("close: %v", err)
 	}
-	select {
-	case err := <-got:
-		if err == nil {
-			t.Error("the slow answer completed after Close")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the slow answer's client hangs after Close")
+	if err := within(t, got, "the slow answer's client after Close"); err == nil {
+		t.Error("the slow answer completed after Close")
 	}
 	if _, _, err := idle.do("GET", "/bkt?list-type=2", nil); err == nil {
 		t.Error("the proxy still answers after Close")
@@ -100,33 +97,30 @@ func TestShapedProxyCloses(t *testing.T) {
 }
 
 // SetDown drops shaped connections at once, even with an answer still
-// waiting out its latency in the delay line.
+// waiting out its latency in the delay line: with an hour's latency,
+// waiting it out is a hang.
 func TestSetDownDropsShapedAnswersAtOnce(t *testing.T) {
 	s := startEmbedded(t)
-	setupObject(t, s, 10)
-	if err := s.Proxy.SetShape(s3test.Shape{Latency: 3 * time.Second}); err != nil {
+	setupObject(t, s, 1<<20)
+	if err := s.Proxy.SetShape(s3test.Shape{Latency: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	c := newClient(t, s)
+	c.http.Timeout = 0 // SetDown must end it, not the client
 	got := make(chan error, 1)
 	go func() {
 		_, _, err := c.do("GET", "/bkt/obj", nil)
 		got <- err
 	}()
-	time.Sleep(300 * time.Millisecond) // the answer is in the delay line now
-	start := time.Now()
-	if err := s.Proxy.SetDown(true); err != nil {
+	// The delay line holds at most 512 KiB here, and the copy buffers a
+	// few KiB: once 300 KiB were written, most of them wait in the line.
+	waitFor(t, func() bool { return s.Proxy.ResponseBytes() >= 300<<10 })
+	done := make(chan error, 1)
+	go func() { done <- s.Proxy.SetDown(true) }()
+	if err := within(t, done, "SetDown with a queued answer"); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("SetDown took %v with a shaped answer queued, want it at once", d)
-	}
-	select {
-	case err := <-got:
-		if err == nil {
-			t.Error("the queued answer still arrived after SetDown")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the client hangs after SetDown")
+	if err := within(t, got, "the client after SetDown"); err == nil {
+		t.Error("the queued answer still arrived after SetDown")
 	}
 }

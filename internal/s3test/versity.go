@@ -2,11 +2,11 @@ package s3test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +15,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // versityStartTimeout bounds StartVersity when ctx has no deadline.
@@ -127,10 +130,7 @@ func startVersity(ctx context.Context, bin, dataDir string, logger *slog.Logger,
 		posixArgs = append(posixArgs, "--sidecar", side)
 		logger.Debug("no user xattrs on data dir, using a sidecar", "dir", dir, "sidecar", side)
 	}
-	keyID, secret, err := newCredentials()
-	if err != nil {
-		return nil, fmt.Errorf("start versitygw: %w", err)
-	}
+	keyID, secret := rand.Text()[:20], rand.Text()+rand.Text() // random, like embedded.Start's
 
 	// A free port can be taken between our probe and versitygw's bind:
 	// retry a few times on "address already in use".
@@ -138,7 +138,7 @@ func startVersity(ctx context.Context, bin, dataDir string, logger *slog.Logger,
 	for attempt := 0; attempt < 3; attempt++ {
 		st, err := launchVersity(ctx, bin, dir, globalArgs, posixArgs, keyID, secret, logger)
 		if err == nil {
-			s, err := newServer(KindVersity, st.base, keyID, secret, dir, st, logger)
+			s, err := newServer(KindVersity, dir, st.api, st, logger)
 			if err != nil {
 				_ = st.close()
 				return nil, fmt.Errorf("start versitygw: %w", err)
@@ -157,9 +157,9 @@ func startVersity(ctx context.Context, bin, dataDir string, logger *slog.Logger,
 // errPortInUse marks a launch that failed because the port was taken.
 var errPortInUse = errors.New("port already in use")
 
-// versityStore is a running versitygw process; setup goes over signed HTTP.
+// versityStore is a running versitygw process.
 type versityStore struct {
-	s3HTTP
+	api     *setupClient
 	cmd     *exec.Cmd
 	out     *lineLogger
 	exited  chan struct{} // closed once the process has been waited for
@@ -187,14 +187,8 @@ func launchVersity(ctx context.Context, bin, dir string, globalArgs, posixArgs [
 	cmd.SysProcAttr = sysProcAttr()
 	cmd.WaitDelay = 2 * time.Second // don't hang on pipes held by strays
 
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = nil
 	st := &versityStore{
-		s3HTTP: s3HTTP{
-			base:   "http://" + addr,
-			signer: Signer{KeyID: keyID, SecretKey: secret, Region: DefaultRegion},
-			client: &http.Client{Transport: tr},
-		},
+		api:    newSetupClient("http://"+addr, keyID, secret),
 		cmd:    cmd,
 		out:    out,
 		exited: make(chan struct{}),
@@ -232,13 +226,13 @@ func (v *versityStore) waitReady(ctx context.Context) error {
 	defer tick.Stop()
 	for {
 		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err := v.do(rctx, http.MethodGet, v.base+"/", nil)
+		_, err := v.api.s3.ListBuckets(rctx, &s3.ListBucketsInput{})
 		cancel()
-		var s3err *S3Error
+		var answered *awshttp.ResponseError
 		switch {
 		case err == nil:
 			return nil
-		case errors.As(err, &s3err):
+		case errors.As(err, &answered) && answered.Response != nil && answered.Response.StatusCode != 0:
 			return fmt.Errorf("versitygw refused the generated credentials: %w", err)
 		}
 		select {
@@ -260,7 +254,7 @@ func (v *versityStore) pid() int { return v.cmd.Process.Pid }
 // close sends SIGTERM to the process, SIGKILL after versityStopGrace, and
 // waits for it to be reaped.
 func (v *versityStore) close() error {
-	defer v.client.CloseIdleConnections()
+	defer v.api.close()
 	select {
 	case <-v.exited:
 		return nil // already gone (crashed or killed by someone else)

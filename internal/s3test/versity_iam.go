@@ -42,10 +42,10 @@ func (v *versityStore) createUser(ctx context.Context, keyID, secret, role strin
 	if err != nil {
 		return err
 	}
-	return v.do(ctx, http.MethodPatch, v.base+"/create-user", body)
+	return v.api.do(ctx, http.MethodPatch, "/create-user", body)
 }
 
 // createUser: gofakes3 has no users; every key may do everything.
-func (e *embeddedStore) createUser(context.Context, string, string, string) error {
+func (e embeddedStore) createUser(context.Context, string, string, string) error {
 	return fmt.Errorf("the %s server has no users", KindEmbedded)
 }

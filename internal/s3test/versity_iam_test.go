@@ -1,12 +1,10 @@
 package s3test_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/b2mount/b2mount/internal/s3test"
 )
@@ -14,18 +12,7 @@ import (
 // A versitygw user that owns no bucket is refused with 403 AccessDenied:
 // the stand-in for a B2 key without listFiles/readFiles.
 func TestVersityUserWithoutTheBucketIsDenied(t *testing.T) {
-	bin := versityBin(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, err := s3test.StartVersity(ctx, bin, t.TempDir()+"/data", testLogger(t), s3test.WithIAM())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	s := startVersity(t, s3test.WithIAM())
 	data := setupObject(t, s, 100)
 	if err := s.CreateUser("LIMITEDUSERKEY", "limited-user-secret", s3test.RoleUser); err != nil {
 		t.Fatal(err)
@@ -37,8 +24,7 @@ func TestVersityUserWithoutTheBucketIsDenied(t *testing.T) {
 	}
 	for _, path := range []string{"/bkt?list-type=2&max-keys=1", "/bkt/obj"} {
 		req, _ := http.NewRequest("GET", s.URL+path, nil)
-		signer := s3test.Signer{KeyID: "LIMITEDUSERKEY", SecretKey: "limited-user-secret", Region: s.Region}
-		if err := signer.Sign(req, ""); err != nil {
+		if err := s3test.SignAs(req, "LIMITEDUSERKEY", "limited-user-secret", s.Region, nil); err != nil {
 			t.Fatal(err)
 		}
 		resp, err := root.http.Do(req)

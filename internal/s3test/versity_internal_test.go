@@ -40,7 +40,7 @@ func TestVersitySidecar(t *testing.T) {
 		t.Errorf("no sidecar metadata: %v", err)
 	}
 	req, _ := http.NewRequest(http.MethodHead, s.URL+"/bkt/a/b", nil)
-	if err := s.Sign(req, ""); err != nil {
+	if err := s.Sign(req, nil); err != nil {
 		t.Fatal(err)
 	}
 	client := &http.Client{Transport: &http.Transport{}}
