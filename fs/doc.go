@@ -29,8 +29,8 @@
 //
 // Open sends no request. Every read is a ranged GET pinned to the ETag the
 // file was listed with (If-Match, and the answer's ETag is checked too). If
-// the object was replaced, reads fail with EIO; bytes of two versions are
-// never mixed. A replaced object gets a new inode number once its directory
+// the object was replaced or deleted, reads fail with EIO; bytes of two
+// versions are never mixed, and an open file never reads ENOENT. A replaced object gets a new inode number once its directory
 // is listed again, so the kernel page cache (kept across opens) never serves
 // old bytes for the new version.
 //
@@ -51,8 +51,8 @@
 // # Errors and time bounds
 //
 // Only a definite "no such key" is ENOENT. Throttling, server errors, an
-// unreachable or silent server, exhausted retries and a replaced object
-// are EIO; a key that may not read is EACCES. EINTR only answers a call
+// unreachable or silent server, exhausted retries and a replaced or
+// deleted object are EIO; a key that may not read is EACCES. EINTR only answers a call
 // the kernel interrupted. Failures are never remembered as misses: a lookup
 // or listing that failed is asked again by the next call, and only real
 // misses are cached (for MetadataTTL). Every request a call needs (a
