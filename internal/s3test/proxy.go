@@ -17,9 +17,11 @@ import (
 var ErrProxyClosed = errors.New("s3test: proxy closed")
 
 // Proxy is a reverse proxy on 127.0.0.1 in front of an S3 server. It counts
-// requests by Op, logs the last DefaultRequestLogSize of them, injects
-// the faults set with SetFaults and shapes its answers as set with SetShape. It forwards the inbound Host header
-// unchanged, so SigV4 signatures made for the proxy's URL stay valid.
+// requests by Op, logs the last DefaultRequestLogSize of them, refuses
+// what B2 refuses (SetB2Rules, on by default), injects the faults set with
+// SetFaults and shapes its traffic as set with SetShape. It forwards the
+// inbound Host header unchanged, so SigV4 signatures made for the proxy's
+// URL stay valid.
 type Proxy struct {
 	// URL is the proxy's base URL, http://127.0.0.1:port. It stays the same
 	// across SetDown(true)/SetDown(false).
@@ -30,15 +32,19 @@ type Proxy struct {
 	rp        *httputil.ReverseProxy
 	transport *http.Transport
 
-	mu      sync.Mutex     // guards counts, ring, ringLen, seq, faults, shape; never held across I/O
-	counts  map[string]int // requests per Op since the last ResetCounts
-	ring    []Request      // request log, entry for Seq s at index (s-1) % len(ring)
-	ringLen int            // number of valid entries in ring
-	seq     uint64         // Seq of the last request
-	faults  faultState
-	shape   Shape // applied to connections accepted from now on
+	mu       sync.Mutex     // guards counts, ring, ringLen, seq, faults, shape, rulesOff; never held across I/O
+	counts   map[string]int // requests per Op since the last ResetCounts
+	ring     []Request      // request log, entry for Seq s at index (s-1) % len(ring)
+	ringLen  int            // number of valid entries in ring
+	seq      uint64         // Seq of the last request
+	faults   faultState
+	shape    Shape // applied to connections accepted from now on
+	rulesOff bool  // B2's rules are not enforced (SetB2Rules(false))
 
-	bodyBytes atomic.Int64 // response body bytes sent to clients since the last ResetCounts
+	parts *partLedger // sizes of the parts the server accepted, for B2's rules
+
+	responseBytes atomic.Int64 // response body bytes sent to clients since the last ResetCounts
+	requestBytes  atomic.Int64 // request body bytes read from clients since the last ResetCounts
 
 	lifeMu   sync.Mutex      // serialises SetDown and Close; guards srv, listener, genDone, down, closed. Held while a listener is opened or closed, never on the request path.
 	srv      *http.Server    // current server, nil while down or closed
@@ -70,15 +76,18 @@ func NewProxy(target string, logger *slog.Logger) (*Proxy, error) {
 		counts:    map[string]int{},
 		ring:      make([]Request, DefaultRequestLogSize),
 		faults:    newFaultState(Faults{}),
+		parts:     newPartLedger(),
 	}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(tu)
 			pr.Out.Host = pr.In.Host // SigV4 signs Host: keep the client's
 		},
-		Transport:  tr,
-		ErrorLog:   slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
-		BufferPool: newCopyBuffers(),
+		Transport:      tr,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+		BufferPool:     newCopyBuffers(),
+		ModifyResponse: p.modifyResponse,
+		ErrorHandler:   p.proxyError,
 	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -204,15 +213,25 @@ func (p *Proxy) Close() error {
 	return nil
 }
 
+// SetB2Rules turns the enforcement of B2's write rules on (the default)
+// or off. On, the proxy answers what B2 refuses the way B2 does, without
+// forwarding it: checksum headers, conditional PutObject, bad file names,
+// parts or objects of the wrong size (see checkB2Rules and
+// partLedger.checkComplete). Off, the server behind judges everything, for
+// a test that needs a plain S3 server.
+func (p *Proxy) SetB2Rules(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rulesOff = !on
+}
+
 // SetFaults replaces the fault configuration and restarts its counters and
 // random source. SetFaults(Faults{}) turns faults off.
 func (p *Proxy) SetFaults(f Faults) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
-	f.FailOps = append([]string(nil), f.FailOps...)
-	f.StallOps = append([]string(nil), f.StallOps...)
-	st := newFaultState(f)
+	st := newFaultState(f.clone())
 	p.mu.Lock()
 	p.faults = st
 	p.mu.Unlock()

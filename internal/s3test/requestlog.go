@@ -21,7 +21,15 @@ type Request struct {
 	// Status is the status sent to the client, 0 while none has been sent
 	// (or never, for a request stalled until the client left).
 	Status int
-	// Fault is the injected fault: "", "fail", "stall", "cut" or "stall+cut".
+	// Size is the request body's size in bytes: Content-Length, or
+	// X-Amz-Decoded-Content-Length for an aws-chunked body; -1 when
+	// unknown. 0 for requests without a body.
+	Size int64
+	// Refused is B2's answer when the proxy refused the request under
+	// B2's rules, "" otherwise: "<status> <code>: <message>".
+	Refused string
+	// Fault is the injected fault: "", "fail", "stall", "cut" (of the
+	// answer for a GET, of the request body for an upload) or "stall+cut".
 	Fault    string
 	Duration time.Duration // 0 until the proxy is done with the request
 }
@@ -42,12 +50,18 @@ func (p *Proxy) Counts() map[string]int {
 // ResponseBytes returns how many response body bytes the proxy has sent
 // to clients since the last ResetCounts, over all requests (object bodies,
 // listings, errors). A cut or abandoned body counts what got through.
-func (p *Proxy) ResponseBytes() int64 { return p.bodyBytes.Load() }
+func (p *Proxy) ResponseBytes() int64 { return p.responseBytes.Load() }
 
-// ResetCounts zeroes the counts and the response bytes, and empties the
+// RequestBytes returns how many request body bytes the proxy has read
+// from clients since the last ResetCounts, over all requests (uploaded
+// objects and parts, XML bodies), refused and cut ones included.
+func (p *Proxy) RequestBytes() int64 { return p.requestBytes.Load() }
+
+// ResetCounts zeroes the counts and the byte counters, and empties the
 // request log.
 func (p *Proxy) ResetCounts() {
-	p.bodyBytes.Store(0)
+	p.responseBytes.Store(0)
+	p.requestBytes.Store(0)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	clear(p.counts)
@@ -82,6 +96,20 @@ func (p *Proxy) Requests() []Request {
 		out = append(out, p.ring[(s-1)%uint64(len(p.ring))])
 	}
 	return out
+}
+
+// logArrival counts a request and adds it to the log; it returns its Seq.
+func (p *Proxy) logArrival(entry Request) uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.counts[entry.Op]++
+	p.seq++
+	entry.Seq = p.seq
+	p.ring[(p.seq-1)%uint64(len(p.ring))] = entry
+	if p.ringLen < len(p.ring) {
+		p.ringLen++
+	}
+	return p.seq
 }
 
 // update applies fn to the log entry seq if it is still in the ring.
