@@ -25,7 +25,7 @@ type exchange struct {
 	plan faultPlan
 	done <-chan struct{} // closed when the proxy goes down
 
-	fault string // the log's Fault; serve's goroutine only
+	fault string // the log's Fault so far; serve's goroutine only
 
 	// uploadCut is set by cutBody (on the transport's goroutine) when it
 	// cut the body; abort by the hooks when the client is to get no

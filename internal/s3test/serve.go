@@ -31,8 +31,14 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, done <-chan struct
 		p.update(seq, func(e *Request) { e.Status = code })
 	}, onBody: func(n int) { p.responseBytes.Add(int64(n)) }}
 	defer func() {
-		p.update(seq, func(e *Request) { e.Fault, e.Duration = x.fault, time.Since(start) })
+		p.update(seq, func(e *Request) { e.Duration = time.Since(start) })
 	}()
+	// fault notes an injected fault in the log at once, so a test can see
+	// a request stalled while it is held.
+	fault := func(f string) {
+		x.addFault(f)
+		p.update(seq, func(e *Request) { e.Fault = x.fault })
+	}
 
 	if e := p.checkRules(r, op); e != nil {
 		p.update(seq, func(entry *Request) { entry.Refused = e.String() })
@@ -46,17 +52,19 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, done <-chan struct
 	x.plan = p.faults.plan(op, size)
 	p.mu.Unlock()
 	if x.plan.fail {
-		x.fault = "fail"
+		fault("fail")
 		p.logger.Debug("s3 proxy: injected error", "op", op, "path", r.URL.Path, "status", x.plan.err.Status)
 		drainBody(r)
 		writeS3Error(rw, r, x.plan.err, x.plan.retryAfter, requestID(seq))
 		return
 	}
 	if x.plan.stall {
-		x.fault = "stall"
+		fault("stall")
 		p.logger.Debug("s3 proxy: stalling", "op", op, "path", r.URL.Path, "for", x.plan.stallFor, "at", x.plan.stallAt)
 		if !p.stallBeforeForwarding(r, x) {
-			return
+			// The client or the proxy went away: no answer at all (a
+			// handler that just returned would send an empty 200).
+			panic(http.ErrAbortHandler)
 		}
 	}
 	if x.plan.cutUpload {
@@ -69,13 +77,13 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, done <-chan struct
 			return p.faults.decideCut()
 		}
 		rw.onCut = func() {
-			x.addFault("cut")
+			fault("cut")
 			p.logger.Debug("s3 proxy: cutting body", "path", r.URL.Path, "after", rw.limit)
 		}
 	}
 	p.rp.ServeHTTP(rw, r)
 	if x.uploadCut.Load() {
-		x.addFault("cut")
+		fault("cut")
 		p.logger.Debug("s3 proxy: cut request body", "op", op, "path", r.URL.Path, "after", x.plan.cutAfter)
 	}
 	if rw.didCut || x.abort.Load() || x.uploadCut.Load() {
