@@ -35,8 +35,8 @@ type Request struct {
 }
 
 // Counts returns a snapshot of the number of requests per Op since the last
-// ResetCounts. Requests refused while down are not counted; failed, stalled
-// and cut ones are.
+// ResetCounts. Requests refused while down are not counted; those refused
+// under B2's rules, failed, stalled and cut are.
 func (p *Proxy) Counts() map[string]int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
