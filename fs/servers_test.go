@@ -40,7 +40,7 @@ func run(t *testing.T, name string, args ...string) string {
 func noWrites(t *testing.T, srv *s3test.Server) {
 	t.Helper()
 	c := srv.Proxy.Counts()
-	for _, op := range []string{s3test.OpPut, s3test.OpPost, s3test.OpDelete, s3test.OpCopy} {
+	for _, op := range s3test.WriteOps() {
 		if c[op] != 0 {
 			t.Errorf("%d %s requests reached the server", c[op], op)
 		}

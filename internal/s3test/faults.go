@@ -3,11 +3,7 @@ package s3test
 import (
 	"errors"
 	"fmt"
-	"html"
-	"math/rand/v2"
 	"net/http"
-	"slices"
-	"strconv"
 	"time"
 )
 
@@ -18,7 +14,11 @@ import (
 // first N matching requests after SetFaults, before any fraction is drawn.
 //
 // A request gets at most one error answer; a request that is not failed may
-// be stalled and then, if it is an object GET, cut.
+// be stalled and then, if it is an object GET, have its answer cut, or if
+// it uploads (CutUploadOps), have its request body cut.
+//
+// Faults come after B2's rules (Proxy.SetB2Rules): a request the rules
+// refuse is neither failed, stalled nor cut, and uses up no counter.
 type Faults struct {
 	// Seed seeds the random source for the fractions. Default 1.
 	Seed uint64
@@ -27,10 +27,16 @@ type Faults struct {
 	// listings and object HEADs answered with an error instead of being
 	// forwarded.
 	FailGET, FailLIST, FailHEAD float64
+	// FailWrite is the fraction of writes (requests whose op is in
+	// FailWriteOps) answered with an error before anything is forwarded,
+	// e.g. 0.3 with Status 503 for "30% 503s on writes".
+	FailWrite float64
+	// FailWriteOps are the ops FailWrite applies to. Default: WriteOps().
+	FailWriteOps []string
 	// FailFirstN fails the first N requests whose op is in FailOps.
 	FailFirstN int
-	// FailOps limits FailFirstN to these ops (OpGet, OpList, ...).
-	// Default: every op.
+	// FailOps limits FailFirstN to these ops (OpGet, OpPut, OpUploadPart,
+	// ...). Default: every op.
 	FailOps []string
 	// Status is the HTTP status of an injected error. Default 503.
 	Status int
@@ -55,36 +61,100 @@ type Faults struct {
 	// Default 0: the connection drops right after the headers.
 	CutAfterBytes int64
 
+	// CutUploadFraction is the fraction of requests whose op is in
+	// CutUploadOps whose request body is cut: the proxy forwards the first
+	// CutUploadAfterBytes bytes of it, then drops the connection to the
+	// server (which sees a truncated request) and the client's (which sees
+	// a broken connection mid-upload, and no answer). A body known to be
+	// no longer than CutUploadAfterBytes is never chosen.
+	CutUploadFraction float64
+	// CutUploadFirstN cuts the bodies of the first N requests whose op is
+	// in CutUploadOps.
+	CutUploadFirstN int
+	// CutUploadOps are the ops whose bodies may be cut. Default: OpPut and
+	// OpUploadPart.
+	CutUploadOps []string
+	// CutUploadAfterBytes is how many body bytes get through before the
+	// cut. Default 0.
+	CutUploadAfterBytes int64
+
 	// StallFraction is the fraction of requests whose op is in StallOps
-	// that are held for StallFor before anything is sent or forwarded.
+	// that are held for StallFor at StallAt.
 	StallFraction float64
 	// StallFirstN stalls the first N requests whose op is in StallOps.
 	StallFirstN int
 	// StallOps limits stalls to these ops. Default: every op.
 	StallOps []string
-	// StallFor is how long a stalled request is held before it is
-	// forwarded. Default 0: held until the client gives up, the proxy goes
-	// down or closes (it is then never forwarded).
+	// StallFor is how long a stalled request is held. Default 0: held until
+	// the client gives up, the proxy goes down or closes (it then goes no
+	// further).
 	StallFor time.Duration
+	// StallAt is where a stalled request is held. Default StallBeforeBody.
+	StallAt StallPoint
+}
+
+// StallPoint is where in a request's life the Proxy holds a stalled
+// request.
+type StallPoint int
+
+const (
+	// StallBeforeBody holds the request before the proxy reads its body or
+	// forwards anything (a client that sent Expect: 100-continue is still
+	// waiting to send its body).
+	StallBeforeBody StallPoint = iota
+	// StallAfterBody reads the whole request body first (into memory),
+	// then holds the request before forwarding it: the client has sent
+	// everything and waits for an answer; the server has seen nothing.
+	StallAfterBody
+	// StallBeforeAnswer forwards the request and holds the server's answer
+	// before sending it: the server has done the write, the client does not
+	// know. If the stall ends with the client or the proxy gone, the
+	// answer is never sent.
+	StallBeforeAnswer
+)
+
+func (s StallPoint) String() string {
+	switch s {
+	case StallBeforeBody:
+		return "before-body"
+	case StallAfterBody:
+		return "after-body"
+	case StallBeforeAnswer:
+		return "before-answer"
+	}
+	return fmt.Sprintf("StallPoint(%d)", int(s))
 }
 
 // validate checks ranges; it does not apply defaults.
 func (f Faults) validate() error {
 	for name, v := range map[string]float64{
-		"FailGET": f.FailGET, "FailLIST": f.FailLIST, "FailHEAD": f.FailHEAD,
-		"CutGETFraction": f.CutGETFraction, "StallFraction": f.StallFraction,
+		"FailGET": f.FailGET, "FailLIST": f.FailLIST, "FailHEAD": f.FailHEAD, "FailWrite": f.FailWrite,
+		"CutGETFraction": f.CutGETFraction, "CutUploadFraction": f.CutUploadFraction, "StallFraction": f.StallFraction,
 	} {
 		if v < 0 || v > 1 {
 			return fmt.Errorf("faults: %s = %v, want a fraction in [0,1]", name, v)
 		}
 	}
-	if f.FailFirstN < 0 || f.CutFirstN < 0 || f.StallFirstN < 0 || f.CutAfterBytes < 0 || f.StallFor < 0 || f.RetryAfterEvery < 0 {
+	if f.FailFirstN < 0 || f.CutFirstN < 0 || f.CutUploadFirstN < 0 || f.StallFirstN < 0 ||
+		f.CutAfterBytes < 0 || f.CutUploadAfterBytes < 0 || f.StallFor < 0 || f.RetryAfterEvery < 0 {
 		return errors.New("faults: negative count, size or duration")
 	}
 	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
 		return fmt.Errorf("faults: Status = %d, want 4xx or 5xx", f.Status)
 	}
+	if f.StallAt < StallBeforeBody || f.StallAt > StallBeforeAnswer {
+		return fmt.Errorf("faults: StallAt = %v, want one of the StallPoint constants", f.StallAt)
+	}
 	return nil
+}
+
+// clone returns f with its own copies of the op lists.
+func (f Faults) clone() Faults {
+	f.FailOps = append([]string(nil), f.FailOps...)
+	f.FailWriteOps = append([]string(nil), f.FailWriteOps...)
+	f.CutUploadOps = append([]string(nil), f.CutUploadOps...)
+	f.StallOps = append([]string(nil), f.StallOps...)
+	return f
 }
 
 // errorStatus returns the status and S3 code of an injected error.
@@ -103,117 +173,4 @@ func (f Faults) errorStatus() (int, string) {
 		}
 	}
 	return status, code
-}
-
-// faultState is the mutable side of Faults: the counters and the random
-// source. It is owned by Proxy and guarded by Proxy.mu.
-type faultState struct {
-	cfg       Faults
-	rng       *rand.Rand
-	failLeft  int
-	cutLeft   int
-	stallLeft int
-	failed    int // errors injected so far, for RetryAfterEvery
-}
-
-func newFaultState(f Faults) faultState {
-	seed := f.Seed
-	if seed == 0 {
-		seed = 1
-	}
-	return faultState{
-		cfg:       f,
-		rng:       rand.New(rand.NewPCG(seed, seed)),
-		failLeft:  f.FailFirstN,
-		cutLeft:   f.CutFirstN,
-		stallLeft: f.StallFirstN,
-	}
-}
-
-// opMatches reports whether op is in ops; an empty ops matches everything.
-func opMatches(ops []string, op string) bool {
-	return len(ops) == 0 || slices.Contains(ops, op)
-}
-
-// draw returns true with probability frac. It consumes randomness only
-// when frac > 0, so configs without fractions stay fully deterministic.
-func (s *faultState) draw(frac float64) bool {
-	return frac > 0 && s.rng.Float64() < frac
-}
-
-// decideFail reports whether a request of the given op is answered with an
-// injected error.
-func (s *faultState) decideFail(op string) bool {
-	if s.failLeft > 0 && opMatches(s.cfg.FailOps, op) {
-		s.failLeft--
-		return true
-	}
-	switch op {
-	case OpGet:
-		return s.draw(s.cfg.FailGET)
-	case OpList:
-		return s.draw(s.cfg.FailLIST)
-	case OpHead:
-		return s.draw(s.cfg.FailHEAD)
-	}
-	return false
-}
-
-// retryAfter returns the Retry-After header for the next injected error
-// ("" for none).
-func (s *faultState) retryAfter() string {
-	s.failed++
-	if s.cfg.RetryAfterEvery > 1 && s.failed%s.cfg.RetryAfterEvery != 0 {
-		return ""
-	}
-	return s.cfg.RetryAfter
-}
-
-// decideStall reports whether a request of the given op is stalled, and for
-// how long (0 means until the request or the proxy ends).
-func (s *faultState) decideStall(op string) (bool, time.Duration) {
-	if !opMatches(s.cfg.StallOps, op) {
-		return false, 0
-	}
-	if s.stallLeft > 0 {
-		s.stallLeft--
-		return true, s.cfg.StallFor
-	}
-	return s.draw(s.cfg.StallFraction), s.cfg.StallFor
-}
-
-// decideCut is called when a 2xx object GET response starts; it returns
-// whether to cut it and after how many body bytes.
-func (s *faultState) decideCut() (bool, int64) {
-	if s.cutLeft > 0 {
-		s.cutLeft--
-		return true, s.cfg.CutAfterBytes
-	}
-	return s.draw(s.cfg.CutGETFraction), s.cfg.CutAfterBytes
-}
-
-// writeS3Error writes an S3-style XML error answer. HEAD answers carry no
-// body, like S3's.
-func writeS3Error(w http.ResponseWriter, r *http.Request, status int, code, retryAfter, requestID string) {
-	msg := "Injected fault: " + http.StatusText(status)
-	if code == "SlowDown" {
-		msg = "Please reduce your request rate."
-	}
-	body := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
-		"<Error><Code>" + html.EscapeString(code) + "</Code><Message>" + html.EscapeString(msg) +
-		"</Message><Resource>" + html.EscapeString(r.URL.Path) + "</Resource><RequestId>" +
-		requestID + "</RequestId></Error>"
-	h := w.Header()
-	h.Set("Content-Type", "application/xml")
-	h.Set("X-Amz-Request-Id", requestID)
-	if retryAfter != "" {
-		h.Set("Retry-After", retryAfter)
-	}
-	if r.Method == http.MethodHead {
-		w.WriteHeader(status)
-		return
-	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(body))
 }

@@ -288,42 +288,6 @@ func TestProxyClose(t *testing.T) {
 	}
 }
 
-func TestClassify(t *testing.T) {
-	tests := []struct {
-		method, target string
-		hdr            string // x-amz-copy-source value
-		want           string
-	}{
-		{"GET", "/b?list-type=2&prefix=a", "", s3test.OpList},
-		{"GET", "/b", "", s3test.OpList},
-		{"GET", "/b/", "", s3test.OpList},
-		{"GET", "/b?versions", "", s3test.OpList},
-		{"GET", "/b?location", "", s3test.OpOther},
-		{"GET", "/b?uploads", "", s3test.OpOther},
-		{"GET", "/b/k", "", s3test.OpGet},
-		{"GET", "/b/dir/k?partNumber=1", "", s3test.OpGet},
-		{"GET", "/b/k?tagging", "", s3test.OpOther},
-		{"GET", "/", "", s3test.OpOther},
-		{"HEAD", "/b/k", "", s3test.OpHead},
-		{"HEAD", "/b", "", s3test.OpHeadBucket},
-		{"PUT", "/b/k", "", s3test.OpPut},
-		{"PUT", "/b", "", s3test.OpPut},
-		{"PUT", "/b/k", "/b/src", s3test.OpCopy},
-		{"POST", "/b/k?uploads", "", s3test.OpPost},
-		{"DELETE", "/b/k", "", s3test.OpDelete},
-		{"OPTIONS", "/b/k", "", s3test.OpOther},
-	}
-	for _, tt := range tests {
-		r := httptest.NewRequest(tt.method, tt.target, nil)
-		if tt.hdr != "" {
-			r.Header.Set("X-Amz-Copy-Source", tt.hdr)
-		}
-		if got := s3test.Classify(r); got != tt.want {
-			t.Errorf("%s %s = %s, want %s", tt.method, tt.target, got, tt.want)
-		}
-	}
-}
-
 // TestVersitySignature shows versitygw checks signatures through the proxy
 // (so the proxy keeps the signed Host header intact).
 func TestVersitySignature(t *testing.T) {

@@ -4,12 +4,15 @@
 // (StartVersity). Both come as a *Server with the same
 // methods, so one test suite can run against either.
 //
-// Every server sits behind a Proxy that counts requests by kind and injects
-// faults (errors, stalls, cut bodies, outages). Clients use Server.URL (the
-// proxy), path-style addressing, and the Server's Region, KeyID and
-// SecretKey. The setup methods (CreateBucket, PutObject, DeleteObject,
-// LoadDir, CreateUser) go through the AWS SDK to BackendURL, bypassing the
-// proxy, so they are neither counted nor faulted.
+// Every server sits behind a Proxy that counts requests by kind, refuses
+// what B2 refuses for writes (Proxy.SetB2Rules, on by default: checksum
+// headers, conditional PutObject, bad file names, parts under 5 MB), shapes
+// traffic like a distant server's (Proxy.SetShape) and injects faults
+// (errors, stalls, cut bodies in either direction, outages). Clients use
+// Server.URL (the proxy), path-style addressing, and the Server's Region,
+// KeyID and SecretKey. The setup methods (CreateBucket, PutObject,
+// DeleteObject, LoadDir, CreateUser) go through the AWS SDK to BackendURL,
+// bypassing the proxy, so they are neither counted, judged nor faulted.
 package s3test
 
 import (

@@ -8,15 +8,22 @@ import (
 	"time"
 )
 
-// Shape is how a Proxy degrades the way back to its clients (see
+// Shape is how a Proxy makes loopback look like a distant server (see
 // Proxy.SetShape): every byte the proxy sends reaches the client Latency
-// later, and no connection carries more than Rate bytes per second.
-// Requests pass untouched.
+// later, and no connection carries more than Rate bytes per second in
+// either direction.
+//
+// Latency is applied to answers only and stands for the whole round trip:
+// a request's answer starts at least Latency after the request reached the
+// proxy, an upload's as well (a client that waits for 100 Continue waits
+// Latency for it, then Latency for the answer: two round trips, as over a
+// network). Request bytes are paced, not delayed.
 type Shape struct {
 	// Latency delays each byte of every answer, so an answer's first byte
 	// comes Latency after the proxy sent it (a one-way delay line).
 	Latency time.Duration
-	// Rate caps each connection's server-to-client bytes per second; 0 is
+	// Rate caps each connection's bytes per second, server-to-client
+	// (answers) and client-to-server (request bodies: uploads) alike; 0 is
 	// no cap.
 	Rate int64
 }
@@ -88,6 +95,7 @@ func (l *shapedListener) dropAll() {
 	}
 	l.mu.Unlock()
 	for _, c := range conns {
+		c.reads.stop()
 		c.line.drop()
 		_ = c.Conn.Close() // fails a write the client was not taking
 	}
@@ -96,10 +104,12 @@ func (l *shapedListener) dropAll() {
 // shapedConn is a client connection whose writes go out through a delay
 // line: Write queues the bytes (blocking while the line is full, so a slow
 // client slows the server down) and one goroutine writes them to the client
-// at the shaped time and pace. Reads are untouched.
+// at the shaped time and pace. Reads (the client's requests) are paced by
+// reads when the shape has a Rate.
 type shapedConn struct {
 	net.Conn
 	line    *delayLine
+	reads   *readPacer    // nil: reads are not paced
 	drained chan struct{} // closed when the drain goroutine has returned
 	forget  func()        // removes it from its listener; set before use
 
@@ -112,6 +122,9 @@ func newShapedConn(c net.Conn, s Shape) *shapedConn {
 		Conn:    c,
 		line:    newDelayLine(2 * max(shaperChunk, int(s.Rate*int64(s.Latency)/int64(time.Second)))),
 		drained: make(chan struct{}),
+	}
+	if s.Rate > 0 {
+		sc.reads = newReadPacer(s.Rate)
 	}
 	go func() {
 		defer close(sc.drained)
@@ -128,6 +141,7 @@ func (c *shapedConn) Write(p []byte) (int, error) { return c.line.push(p) }
 // flushWait) and then closes the connection.
 func (c *shapedConn) Close() error {
 	c.closeOnce.Do(func() {
+		c.reads.stop()
 		c.line.end()
 		t := time.NewTimer(flushWait)
 		defer t.Stop()
