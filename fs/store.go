@@ -87,3 +87,5 @@ type WriteStore interface {
 	// DeleteAllVersions deletes every version of key for good.
 	DeleteAllVersions(ctx context.Context, key string) error
 }
+
+var _ WriteStore = (*s3backend.Client)(nil)
