@@ -133,7 +133,7 @@ func (c *Client) copyParts(ctx context.Context, src Object, dst string, meta *Me
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var mu sync.Mutex // guards first
-	var first error   // the first part that failed; the others are cancelled
+	var first error   // the first part that failed, or one that found the source changed
 	next := make(chan int64)
 	var wg sync.WaitGroup
 	for range min(int64(copyParallel), n) {
@@ -143,7 +143,7 @@ func (c *Client) copyParts(ctx context.Context, src Object, dst string, meta *Me
 				p, v, err := c.copyPart(pctx, src, up, int32(i+1), start, min(start+per, src.Size))
 				if err != nil {
 					mu.Lock()
-					if first == nil {
+					if first == nil || (errors.Is(err, ErrChanged) && !errors.Is(first, ErrChanged)) {
 						first = err
 					}
 					mu.Unlock()

@@ -45,7 +45,10 @@ func (c *Client) send(ctx context.Context, op, key string, body io.ReaderAt, siz
 			r.renew = true
 		}
 		if err != nil && wd.fired.Load() && ctx.Err() == nil {
-			return &timeoutError{what: "progress", after: b.limit()}
+			if b.sent.Load() || !b.moved.Load() {
+				return &timeoutError{what: "response", after: b.limit()}
+			}
+			return &timeoutError{what: "progress sending the body", after: b.limit()}
 		}
 		return err
 	})
@@ -64,6 +67,7 @@ type sendBody struct {
 	wd         *watchdog
 	idle, wait time.Duration
 	moved      atomic.Bool  // a byte was taken
+	sent       atomic.Bool  // the body was read to its end
 	over       atomic.Bool  // the attempt has ended
 	last       atomic.Int64 // the timeout armed last, for the error
 }
@@ -79,6 +83,7 @@ func (b *sendBody) Read(p []byte) (int, error) {
 		b.wd.arm(b.idle)
 	}
 	if err == io.EOF {
+		b.sent.Store(true)
 		b.last.Store(int64(b.wait))
 		b.wd.arm(b.wait)
 	}
@@ -86,7 +91,13 @@ func (b *sendBody) Read(p []byte) (int, error) {
 }
 
 // Seek lets the SDK find the length and rewind after hashing the body.
-func (b *sendBody) Seek(off int64, whence int) (int64, error) { return b.r.Seek(off, whence) }
+func (b *sendBody) Seek(off int64, whence int) (int64, error) {
+	pos, err := b.r.Seek(off, whence)
+	if err == nil && pos < b.r.Size() {
+		b.sent.Store(false)
+	}
+	return pos, err
+}
 
 // limit is the timeout armed last: the one that fired.
 func (b *sendBody) limit() time.Duration { return time.Duration(b.last.Load()) }
