@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/b2mount/b2mount/fs"
 	"github.com/b2mount/b2mount/internal/s3test"
 	"github.com/b2mount/b2mount/internal/storetest"
@@ -60,6 +62,7 @@ func serverFixture(t *testing.T, srv *s3test.Server) storetest.Fixture {
 		t.Fatal(err)
 	}
 	c := newStoreClient(t, srv.URL, srv.Region, conformanceBucket, srv.KeyID, srv.SecretKey)
+	t.Cleanup(func() { expectEmpty(t, c) }) // after every case's own cleanup
 	return storetest.Fixture{
 		Store:    c,
 		Put:      func(key string, data []byte) error { return srv.PutObject(conformanceBucket, key, data) },
@@ -94,4 +97,20 @@ func randomName(t *testing.T, prefix string) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("%s%x", prefix, b)
+}
+
+// expectEmpty checks that the cases left nothing in the bucket: no key,
+// however deep, and no unfinished upload.
+func expectEmpty(t *testing.T, c *s3backend.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), b2Op)
+	defer cancel()
+	out, err := s3backend.SDK(c).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(c.Bucket())})
+	if err != nil {
+		t.Errorf("listing what the cases left: %v", err)
+	} else if len(out.Contents) != 0 {
+		t.Errorf("the cases left %d objects behind, %q the first", len(out.Contents), aws.ToString(out.Contents[0].Key))
+	}
+	if ups, err := c.ListUploads(ctx, ""); err != nil || len(ups) != 0 {
+		t.Errorf("the cases left uploads behind: %+v, %v", ups, err)
+	}
 }
