@@ -91,9 +91,11 @@ type WriteStore interface {
 	// version, or none, fails with s3backend.ErrChanged, and nothing is
 	// written): CopyObject up to 5 GB (B2's limit), a multipart upload of
 	// copied ranges above. meta nil keeps the source's metadata; otherwise
-	// meta replaces all of it. It returns the new object (MTime from meta,
-	// or src.MTime when meta is nil) and the version id of the source
-	// version it copied ("" when the server keeps no versions).
+	// meta replaces what b2mount stores (the MTime; a zero one removes
+	// it), and the source's Content-Type and other metadata stay. It
+	// returns the new object (MTime from meta, or src.MTime when meta is
+	// nil) and the version id of the source version it copied ("" when
+	// the server keeps no versions).
 	Copy(ctx context.Context, src s3backend.Object, dst string, meta *s3backend.Meta) (s3backend.Object, string, error)
 	// Delete removes key. versionID "" hides it (on B2 the older versions
 	// stay, and are billed); otherwise it deletes that one version for

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -32,10 +33,15 @@ const copyParallel = 4
 // x-amz-copy-source-if-match: another version fails with 412, a deleted
 // one with 404, both ErrChanged), with one CopyObject up to CopyLimit
 // bytes and a multipart upload of UploadPartCopy ranges, each pinned the
-// same way, above (an empty src.ETag copies whatever is there). meta nil
-// keeps the source's user metadata (above CopyLimit it is read with a
-// pinned HEAD and given to the upload); otherwise it replaces it
-// (MetadataDirective REPLACE).
+// same way, above (an empty src.ETag copies whatever is there).
+//
+// meta nil keeps the source's metadata. Otherwise meta replaces what
+// b2mount stores (MTimeMetaKey), and the source's Content-Type and other
+// user metadata stay: they are read with a HEAD pinned like the copy and
+// sent with MetadataDirective REPLACE (B2 refuses a REPLACE without a
+// Content-Type). Above CopyLimit the upload is given the metadata the
+// same way, with or without meta. So a copy costs one request (CopyObject)
+// and, with meta or above CopyLimit, one HEAD more.
 //
 // It returns the new object (ETag and version id from the server, MTime
 // from meta or src) and the version id of the source version copied
@@ -85,8 +91,13 @@ func (c *Client) copyObject(ctx context.Context, src Object, dst string, meta *M
 		in.CopySourceIfMatch = aws.String(ifMatch(src.ETag))
 	}
 	if meta != nil {
+		m, err := c.sourceMeta(ctx, src)
+		if err != nil {
+			return Object{}, "", err
+		}
+		m = m.with(*meta)
 		in.MetadataDirective = types.MetadataDirectiveReplace
-		in.Metadata = meta.headers()
+		in.Metadata, in.ContentType = m.md, m.contentType
 	}
 	var out *s3.CopyObjectOutput
 	err := c.call(ctx, "copy", dst, copySlack(src.Size), func(ctx context.Context) error {
@@ -110,13 +121,14 @@ func (c *Client) copyObject(ctx context.Context, src Object, dst string, meta *M
 // copyParts copies src as a multipart upload of ranges of at most
 // copyPartSize, several at once, and aborts the upload if any fails.
 func (c *Client) copyParts(ctx context.Context, src Object, dst string, meta *Meta) (o Object, ver string, err error) {
-	var md map[string]string
-	if meta != nil {
-		md = meta.headers()
-	} else if md, err = c.sourceMeta(ctx, src); err != nil {
+	m, err := c.sourceMeta(ctx, src)
+	if err != nil {
 		return Object{}, "", err
 	}
-	up, err := c.createUpload(ctx, dst, md)
+	if meta != nil {
+		m = m.with(*meta)
+	}
+	up, err := c.createUpload(ctx, dst, m)
 	if err != nil {
 		return Object{}, "", err
 	}
@@ -200,10 +212,26 @@ func (c *Client) copyPart(ctx context.Context, src Object, up Upload, n int32, s
 	return Part{N: n, ETag: etag, Size: end - start}, versionID(out.CopySourceVersionId), nil
 }
 
-// sourceMeta reads the user metadata of src with a HEAD pinned to its
-// ETag (If-Match, and the answer's ETag checked for servers that ignore
-// it).
-func (c *Client) sourceMeta(ctx context.Context, src Object) (map[string]string, error) {
+// sourceMeta is an object's Content-Type and user metadata.
+type sourceMeta struct {
+	contentType *string
+	md          map[string]string
+}
+
+// with is m with what b2mount stores replaced by meta.
+func (m sourceMeta) with(meta Meta) sourceMeta {
+	md := maps.Clone(m.md)
+	if md == nil {
+		md = make(map[string]string)
+	}
+	delete(md, MTimeMetaKey)
+	maps.Copy(md, meta.headers())
+	return sourceMeta{contentType: m.contentType, md: md}
+}
+
+// sourceMeta reads the metadata of src with a HEAD pinned to its ETag
+// (If-Match, and the answer's ETag checked for servers that ignore it).
+func (c *Client) sourceMeta(ctx context.Context, src Object) (sourceMeta, error) {
 	var out *s3.HeadObjectOutput
 	err := c.call(ctx, "head", src.Key, 0, func(ctx context.Context) error {
 		in := &s3.HeadObjectInput{Bucket: aws.String(c.bucket), Key: aws.String(src.Key)}
@@ -215,10 +243,10 @@ func (c *Client) sourceMeta(ctx context.Context, src Object) (map[string]string,
 		return err
 	})
 	if err != nil {
-		return nil, sourceGone(src, err)
+		return sourceMeta{}, sourceGone(src, err)
 	}
 	if got := aws.ToString(out.ETag); src.ETag != "" && !SameETag(got, src.ETag) {
-		return nil, fmt.Errorf("%w: the source's ETag is %s, not %s", ErrChanged, got, src.ETag)
+		return sourceMeta{}, fmt.Errorf("%w: the source's ETag is %s, not %s", ErrChanged, got, src.ETag)
 	}
-	return out.Metadata, nil
+	return sourceMeta{contentType: out.ContentType, md: out.Metadata}, nil
 }

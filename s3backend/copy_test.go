@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/b2mount/b2mount/internal/s3test"
 	"github.com/b2mount/b2mount/internal/testenv"
 	"github.com/b2mount/b2mount/s3backend"
@@ -120,4 +123,76 @@ func TestCopyInParts(t *testing.T) {
 	if _, err := c.Stat(ctx, "dst3"); !errors.Is(err, s3backend.ErrNotExist) {
 		t.Errorf("Stat of the failed copy: %v, want ErrNotExist", err)
 	}
+}
+
+// A copy with meta replaces only what b2mount stores: the source's
+// Content-Type and other user metadata are read with a pinned HEAD and
+// kept (B2 refuses a REPLACE without a Content-Type); without meta the
+// server copies everything. A source with no metadata at all copies too.
+func TestCopyReplaceKeepsTypeAndForeignMeta(t *testing.T) {
+	f, c := versityRecorder(t)
+	ctx := context.Background()
+	sdk := s3backend.SDK(c.Client)
+	put := func(key string, md map[string]string, ct *string) s3backend.Object {
+		t.Helper()
+		if _, err := sdk.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key),
+			Body: strings.NewReader(key), ContentType: ct, Metadata: md}); err != nil {
+			t.Fatal(err)
+		}
+		o, err := c.Stat(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	head := func(key string) (string, map[string]string) {
+		t.Helper()
+		out, err := sdk.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.ContentType), out.Metadata
+	}
+	src := put("src", map[string]string{"foo": "bar", s3backend.MTimeMetaKey: "1000"}, aws.String("image/jpeg"))
+	later := time.UnixMilli(2000)
+	for _, tc := range []struct {
+		meta  *s3backend.Meta
+		mtime string
+	}{{nil, "1000"}, {&s3backend.Meta{MTime: later}, "2000"}, {&s3backend.Meta{}, ""}} {
+		f.reset()
+		o, _, err := c.Copy(ctx, src, "dst", tc.meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, md := head("dst")
+		if ct != "image/jpeg" || md["foo"] != "bar" || md[s3backend.MTimeMetaKey] != tc.mtime || len(md) != 1+min(len(tc.mtime), 1) {
+			t.Errorf("copy with meta %v: Content-Type %q, metadata %v; want image/jpeg, foo=bar, mtime %q", tc.meta, ct, md, tc.mtime)
+		}
+		if want := time.UnixMilli(1000); tc.meta == nil && !o.MTime.Equal(want) {
+			t.Errorf("copy without meta answered MTime %v, want the source's %v", o.MTime, want)
+		}
+		heads := 0
+		for _, r := range f.requests() {
+			if r.Method == http.MethodHead && r.Path == "/bkt/src" {
+				heads++
+			}
+		}
+		if want := btoi(tc.meta != nil); heads != want {
+			t.Errorf("copy with meta %v sent %d HEADs of the source, want %d", tc.meta, heads, want)
+		}
+	}
+	bare := put("bare", nil, nil)
+	if _, _, err := c.Copy(ctx, bare, "dst2", &s3backend.Meta{MTime: later}); err != nil {
+		t.Fatal(err)
+	}
+	if _, md := head("dst2"); md[s3backend.MTimeMetaKey] != "2000" {
+		t.Errorf("copy of a source without metadata: %v", md)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -20,22 +20,23 @@ import (
 // CreateUpload starts a multipart upload of key with meta as the object's
 // user metadata. Errors read `create upload "<key>": ...`.
 func (c *Client) CreateUpload(ctx context.Context, key string, meta Meta) (Upload, error) {
-	up, err := c.createUpload(ctx, key, meta.headers())
+	up, err := c.createUpload(ctx, key, sourceMeta{md: meta.headers()})
 	if err != nil {
 		return Upload{}, fmt.Errorf("create upload %q: %w", key, err)
 	}
 	return up, nil
 }
 
-// createUpload starts an upload of key with the given user metadata.
-func (c *Client) createUpload(ctx context.Context, key string, md map[string]string) (Upload, error) {
+// createUpload starts an upload of key with the given metadata.
+func (c *Client) createUpload(ctx context.Context, key string, m sourceMeta) (Upload, error) {
 	var out *s3.CreateMultipartUploadOutput
 	err := c.call(ctx, "create upload", key, 0, func(ctx context.Context) error {
 		var err error
 		out, err = c.s3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
-			Bucket:   aws.String(c.bucket),
-			Key:      aws.String(key),
-			Metadata: md,
+			Bucket:      aws.String(c.bucket),
+			Key:         aws.String(key),
+			Metadata:    m.md,
+			ContentType: m.contentType,
 		})
 		return err
 	})

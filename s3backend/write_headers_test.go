@@ -14,7 +14,8 @@ import (
 	"github.com/b2mount/b2mount/s3backend"
 )
 
-// every write call, once, with an mtime where it takes one.
+// writeEverything makes every write call once, with an mtime where it
+// takes one.
 func writeEverything(t *testing.T, c testClient, mt time.Time) {
 	t.Helper()
 	ctx := context.Background()
@@ -83,7 +84,7 @@ func TestWriteHeaders(t *testing.T) {
 			t.Errorf("copy %s sent no x-amz-copy-source-if-match", r.Path)
 		}
 	}
-	want := map[string]int{"PUT object": 1, "POST create": 2, "PUT part": 1, "POST complete": 1, "GET uploads": 1,
+	want := map[string]int{"HEAD object": 1, "PUT object": 1, "POST create": 2, "PUT part": 1, "POST complete": 1, "GET uploads": 1,
 		"DELETE abort": 1, "PUT copy": 2, "DELETE object": 2, "GET versions": 1}
 	for k, n := range want {
 		if kinds[k] != n {
