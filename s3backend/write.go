@@ -22,8 +22,8 @@ type Meta struct {
 type Upload struct {
 	Key string
 	ID  string
-	// Initiated is when the server started it (ListUploads); zero when
-	// unknown.
+	// Initiated is when it started: the server's time in ListUploads, the
+	// local clock in CreateUpload's answer.
 	Initiated time.Time
 }
 

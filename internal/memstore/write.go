@@ -127,10 +127,16 @@ func (m *Store) Put(ctx context.Context, key string, body io.ReaderAt, size int6
 	return o.describe(key), nil
 }
 
-// Copy copies src, pinned to src.ETag, to dst.
+// Copy copies src, pinned to src.ETag, to dst. Like the client, it
+// counts a HEAD besides the COPY when meta is given (the client reads
+// the source's metadata to keep all but the MTime) or src is larger
+// than one CopyObject copies.
 func (m *Store) Copy(ctx context.Context, src s3backend.Object, dst string, meta *s3backend.Meta) (s3backend.Object, string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if meta != nil || src.Size > s3backend.CopyLimit {
+		m.counts[OpHead]++ // the client reads the source's metadata first
+	}
 	if err := m.beginLocked(OpCopy, dst); err != nil {
 		return s3backend.Object{}, "", fmt.Errorf("copy %q to %q: %w", src.Key, dst, err)
 	}
