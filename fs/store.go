@@ -55,35 +55,60 @@ var _ Store = (*s3backend.Client)(nil)
 // makes sure of the sizes; the implementation sends no checksum header and
 // no conditional write, both of which B2 refuses). Like Store, its
 // contract is checked for every implementation by internal/storetest.
+//
+// A write answers the Object a HEAD would describe, without a HEAD: the
+// server's ETag and version id ("" where the server keeps no versions),
+// the size, the MTime as stored (whole milliseconds) and the local clock,
+// in whole seconds, as ModTime. Each write is one request (two or more for
+// multipart), retried with its body read again from its start.
 type WriteStore interface {
 	Store
 	// Put stores size bytes of body as key with one PutObject (size at
-	// most 5 GiB). body is read again from its start on each retry.
+	// most 5 GiB), with meta, replacing any object there. body is read
+	// again from its start on each retry.
 	Put(ctx context.Context, key string, body io.ReaderAt, size int64, meta s3backend.Meta) (s3backend.Object, error)
-	// CreateUpload starts a multipart upload of key.
+	// CreateUpload starts a multipart upload of key, with meta for the
+	// object it will make.
 	CreateUpload(ctx context.Context, key string, meta s3backend.Meta) (s3backend.Upload, error)
 	// UploadPart uploads part n (1..10,000) of up: size bytes of body,
 	// read again from its start on each retry. Every part but the last
-	// must hold at least 5 MB (B2 and S3 refuse the upload otherwise).
+	// must hold at least 5 MB (B2 and S3 refuse the complete otherwise;
+	// some servers want 5 MiB). An upload that is gone is ErrNotExist.
 	UploadPart(ctx context.Context, up s3backend.Upload, n int32, body io.ReaderAt, size int64) (s3backend.Part, error)
-	// CompleteUpload makes the parts, in order of N, the object.
+	// CompleteUpload makes the parts, in order of N (whatever their order
+	// in parts), the object. Its Object carries no MTime: the meta went
+	// with CreateUpload, and a Stat reads it back. An upload that is gone
+	// is ErrNotExist, unless it is gone because an earlier attempt of this
+	// call completed it (the answer lost on the way): then it succeeds.
 	CompleteUpload(ctx context.Context, up s3backend.Upload, parts []s3backend.Part) (s3backend.Object, error)
 	// AbortUpload drops an unfinished upload and its parts (B2 bills the
 	// parts until then). An upload that is already gone is no error.
 	AbortUpload(ctx context.Context, up s3backend.Upload) error
-	// ListUploads lists the unfinished uploads of keys under prefix.
+	// ListUploads lists the unfinished uploads of keys under prefix, with
+	// their start times, over all pages; none is no error.
 	ListUploads(ctx context.Context, prefix string) ([]s3backend.Upload, error)
 	// Copy copies src server-side to dst, pinned to src.ETag (another
-	// version, or none, fails with s3backend.ErrChanged): CopyObject up to
-	// 5 GB, a multipart upload of copied ranges above. meta nil keeps the
-	// source's metadata; otherwise meta replaces it. It returns the new
-	// object and the version id of the source version it copied ("" when
+	// version, or none, fails with s3backend.ErrChanged, and nothing is
+	// written): CopyObject up to 5 GB (B2's limit), a multipart upload of
+	// copied ranges above. meta nil keeps the source's metadata; otherwise
+	// meta replaces what b2mount stores (the MTime; a zero one removes
+	// it), and the source's Content-Type and other metadata stay. It
+	// returns the new object (MTime from meta, or src.MTime when meta is
+	// nil) and the version id of the source version it copied ("" when
 	// the server keeps no versions).
 	Copy(ctx context.Context, src s3backend.Object, dst string, meta *s3backend.Meta) (s3backend.Object, string, error)
 	// Delete removes key. versionID "" hides it (on B2 the older versions
 	// stay, and are billed); otherwise it deletes that one version for
-	// good. A key or version that is already gone is no error.
+	// good. Deleting the current version by its id makes the version
+	// before it current again (B2 and versioned S3 alike): the key reads
+	// as that older version, unless it was hidden. A key or version that
+	// is already gone is no error.
 	Delete(ctx context.Context, key, versionID string) error
-	// DeleteAllVersions deletes every version of key for good.
+	// DeleteAllVersions deletes every version of exactly key for good,
+	// hide (delete) markers too, and nothing of the keys that merely start
+	// with it. Older versions go first, so no older content becomes
+	// current on the way. A key that is not there is no error.
 	DeleteAllVersions(ctx context.Context, key string) error
 }
+
+var _ WriteStore = (*s3backend.Client)(nil)

@@ -28,7 +28,8 @@ import (
 //	NoSuchBucket                              -> ErrNoBucket
 //	AccessDenied, 403                         -> ErrAccessDenied
 //	PreconditionFailed, 412                   -> ErrChanged
-//	NoSuchKey, NotFound, 404                  -> ErrNotExist
+//	NoSuchKey, NotFound, 404,
+//	NoSuchUpload, NoSuchVersion               -> ErrNotExist
 //
 // Server failures are decided first, so a 503 never becomes ErrNotExist.
 // HEAD errors have no body; the SDK then names the code after the status
@@ -74,7 +75,7 @@ func sentinelOf(err error) error {
 		return ErrAccessDenied
 	case code == "PreconditionFailed" || status == http.StatusPreconditionFailed:
 		return ErrChanged
-	case isNotFound(err, code, status):
+	case isNotFound(err, code, status) || code == "NoSuchUpload" || code == "NoSuchVersion":
 		return ErrNotExist
 	case status == 0 && isNetworkError(err):
 		return ErrUnavailable

@@ -30,7 +30,7 @@ const (
 // maxListPageSize is the most entries S3 and B2 put in one LIST page.
 const maxListPageSize = 1000
 
-// Client reads one bucket through the S3 API. It is immutable after New and
+// Client reads and writes one bucket through the S3 API. It is immutable after New and
 // safe for concurrent use by many goroutines; the readers OpenRange returns
 // are not (like any io.Reader), but distinct readers are independent.
 type Client struct {
@@ -48,6 +48,11 @@ type Client struct {
 	retryAfterCap   time.Duration
 	listPageSize    int32 // MaxKeys of a listing's pages; 0: the server's default
 	log             *slog.Logger
+
+	// copyLimit is the largest source one CopyObject copies, and
+	// copyPartSize the largest range of a larger one: CopyLimit both;
+	// tests lower them to copy in parts without gigabytes of data.
+	copyLimit, copyPartSize int64
 
 	// now and sleep are the clock of the retry loop, and afterFunc starts
 	// the watchdogs of GETs; tests replace them (export_test.go) so they
@@ -99,6 +104,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		retryAfterCap:   orDefault(cfg.RetryAfterMax, DefaultRetryAfterMax),
 		listPageSize:    int32(cfg.ListPageSize),
 		log:             cfg.Logger,
+		copyLimit:       CopyLimit,
+		copyPartSize:    CopyLimit,
 		now:             time.Now,
 		sleep:           sleepCtx,
 		afterFunc:       realAfterFunc,

@@ -26,18 +26,25 @@ type Config struct {
 	// MaxAttempts bounds the consecutive failed tries of one operation (first
 	// try included). Default 5.
 	MaxAttempts int
-	// RequestTimeout bounds one attempt of a LIST/HEAD and the wait for a GET's
-	// response headers. Default 20s.
+	// RequestTimeout bounds one attempt of a LIST/HEAD/DELETE and the
+	// other calls without a body, the wait for a GET's response headers,
+	// and an upload's (PUT, part) wait for its answer once the body is
+	// sent. A server-side copy gets longer, by its size (see CopyLimit).
+	// Default 20s.
 	RequestTimeout time.Duration
-	// ReadIdleTimeout abandons (and resumes) a GET body that delivers no byte
-	// for this long. Default 20s.
+	// ReadIdleTimeout abandons (and resumes) a GET body that delivers no
+	// byte for this long, and abandons (and sends again) an upload whose
+	// body the server stops taking for this long. Default 20s.
 	ReadIdleTimeout time.Duration
 	// OperationTimeout bounds one operation with all its attempts, backoff
-	// and Retry-After waits: a LIST page, a HEAD, the opening of a GET, and
-	// each Read of a GET body until it delivers a byte (resumes included).
-	// When it passes, the operation fails with ErrUnavailable. A wait that
-	// would end after it is not started: the operation fails at once.
-	// Default 30s.
+	// and Retry-After waits: a LIST page, a HEAD, a write call, the opening
+	// of a GET, and each Read of a GET body until it delivers a byte
+	// (resumes included). An upload's attempt that sent part of its body
+	// starts the bound afresh when it fails, so a large part on a slow
+	// link is never cut for taking long (MaxAttempts still bounds its
+	// attempts). When it passes, the operation fails with ErrUnavailable.
+	// A wait that would end after it is not started: the operation fails
+	// at once. Default 30s.
 	OperationTimeout time.Duration
 	// BackoffBase and BackoffMax shape the wait before retry n: a random
 	// time in [0, min(BackoffBase·2^(n-1), BackoffMax)] ("full jitter").

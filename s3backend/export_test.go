@@ -4,7 +4,9 @@ import (
 	"context"
 	"time"
 
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // SetSleep replaces the retry sleep so tests never really wait.
@@ -40,4 +42,21 @@ type Timer = timer
 // idle-body timeouts), so a test can fire them itself.
 func SetAfterFunc(c *Client, afterFunc func(d time.Duration, f func()) Timer) {
 	c.afterFunc = afterFunc
+}
+
+// SetCopyLimits lowers the largest source one CopyObject copies and the
+// range of each part of a larger one, so that a test copies in parts
+// without gigabytes of data.
+func SetCopyLimits(c *Client, limit, part int64) { c.copyLimit, c.copyPartSize = limit, part }
+
+// SignPayloads makes the client sign every body's SHA-256, over HTTPS
+// too, as the SDK does by default for other services: the other side of
+// BenchmarkPayloadSigning.
+func SignPayloads(c *Client) {
+	c.s3 = s3.New(c.s3.Options(), func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			_, err := st.Finalize.Swap("ComputePayloadHash", &v4.ComputePayloadSHA256{})
+			return err
+		})
+	})
 }

@@ -59,14 +59,34 @@ func (s seen) Kind() string {
 
 func newFake(t *testing.T) *fake {
 	t.Helper()
-	f := &fake{t: t, backend: s3mem.New(), stop: make(chan struct{})}
-	if err := f.backend.CreateBucket(testBucket); err != nil {
+	return newFakeServer(t, false)
+}
+
+// newFakeServer is newFake, serving HTTPS when tls (clients need
+// f.srv.Client() to trust it).
+func newFakeServer(t *testing.T, tls bool) *fake {
+	t.Helper()
+	backend := s3mem.New()
+	if err := backend.CreateBucket(testBucket); err != nil {
 		t.Fatal(err)
 	}
-	f.inner = gofakes3.New(f.backend).Server()
+	f := newRecorder(t, gofakes3.New(backend).Server(), tls)
+	f.backend = backend
+	return f
+}
+
+// newRecorder records every request and passes it to inner (a server,
+// or a reverse proxy to one).
+func newRecorder(t *testing.T, inner http.Handler, tls bool) *fake {
+	t.Helper()
+	f := &fake{t: t, inner: inner, stop: make(chan struct{})}
 	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
 	f.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	f.srv.Start()
+	if tls {
+		f.srv.StartTLS()
+	} else {
+		f.srv.Start()
+	}
 	t.Cleanup(func() {
 		close(f.stop)
 		f.srv.CloseClientConnections()

@@ -1,6 +1,9 @@
 // Package s3backend is b2mount's only door to the network: an S3 client for
 // Backblaze B2's S3-compatible API (and any other S3 server), built on
-// aws-sdk-go-v2 and configured the way B2 needs it.
+// aws-sdk-go-v2 and configured the way B2 needs it. It reads (list, HEAD,
+// ranged GET) and writes (PUT, multipart uploads, server-side copies,
+// deletes), keeping to B2's rules: no checksum header, no conditional
+// write, one DeleteObject per key.
 //
 // It speaks in plain value types (Object, Listing) and wrapped Go errors with
 // sentinels (ErrNotExist, ErrAccessDenied, ErrChanged, ErrThrottled, ...). It

@@ -22,10 +22,20 @@ import (
 // It is not safe for concurrent use; each request has its own.
 type retrier struct {
 	c        *Client
-	op       string // "list", "head", "get"
+	op       string // "list", "head", "get", "put", ...
 	target   string // key or prefix, for logs
 	failures int    // consecutive failures so far
 	last     error  // the last failure, classified
+	// slack is added to RequestTimeout for each attempt, for a request
+	// the server needs longer to answer (a server-side copy); the caller
+	// adds it to the deadline too.
+	slack time.Duration
+	// renew is set by an attempt that sent part of its body: its failure
+	// starts a fresh OperationTimeout for the backoff and the next
+	// attempts, as a GET's delivered bytes do, without resetting the
+	// count of failures (a server that takes every body and then fails
+	// must still run out of attempts).
+	renew bool
 }
 
 func (c *Client) newRetrier(op, target string) *retrier {
@@ -64,7 +74,7 @@ func (r *retrier) run(ctx context.Context, deadline time.Time, attempt attemptFu
 			}
 			left -= d
 		}
-		err := attempt(ctx, min(r.c.requestTimeout, left))
+		err := attempt(ctx, min(r.c.requestTimeout+r.slack, left))
 		if err == nil {
 			return nil
 		}
@@ -76,6 +86,10 @@ func (r *retrier) run(ctx context.Context, deadline time.Time, attempt attemptFu
 			return err
 		}
 		r.fail(err)
+		if r.renew {
+			r.renew = false
+			deadline = r.c.deadline().Add(r.slack)
+		}
 	}
 }
 

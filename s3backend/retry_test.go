@@ -128,6 +128,15 @@ func TestClientErrorsNotRetried(t *testing.T) {
 		{404, "NoSuchBucket", s3backend.ErrNoBucket, func() error { _, err := c.List(ctx, ""); return err }},
 		{412, "PreconditionFailed", s3backend.ErrChanged, func() error { _, err := c.OpenRange(ctx, "k", `"x"`, 0, 1); return err }},
 		{400, "InvalidArgument", nil, func() error { _, err := c.List(ctx, ""); return err }},
+		{400, "NoSuchUpload", s3backend.ErrNotExist, func() error {
+			_, err := c.CompleteUpload(ctx, s3backend.Upload{Key: "k", ID: "u"}, []s3backend.Part{{N: 1, ETag: `"e"`}})
+			return err
+		}},
+		{400, "NoSuchVersion", s3backend.ErrNotExist, func() error { _, err := c.List(ctx, ""); return err }},
+		{501, "NotImplemented", nil, func() error {
+			_, err := c.Put(ctx, "k", strings.NewReader("x"), 1, s3backend.Meta{})
+			return err
+		}},
 	} {
 		f.reset()
 		f.setHook(func(w http.ResponseWriter, r *http.Request, next http.Handler) {

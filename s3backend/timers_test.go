@@ -32,8 +32,9 @@ func noHang(t *testing.T, what string, fn func()) {
 // manualTimers stand in for the GET watchdogs' timers: they never fire
 // on their own; the test fires the running ones when it means to.
 type manualTimers struct {
-	mu     sync.Mutex     // guards all
-	timers []*manualTimer // every timer made
+	mu     sync.Mutex      // guards all
+	timers []*manualTimer  // every timer made
+	armed  []time.Duration // each timer's first duration and every Reset's, in order
 }
 
 type manualTimer struct {
@@ -48,17 +49,19 @@ func withManualTimers(c testClient) *manualTimers {
 	return m
 }
 
-func (m *manualTimers) afterFunc(_ time.Duration, f func()) s3backend.Timer {
+func (m *manualTimers) afterFunc(d time.Duration, f func()) s3backend.Timer {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.armed = append(m.armed, d)
 	t := &manualTimer{m: m, f: f, running: true}
 	m.timers = append(m.timers, t)
 	return t
 }
 
-func (t *manualTimer) Reset(time.Duration) bool {
+func (t *manualTimer) Reset(d time.Duration) bool {
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
+	t.m.armed = append(t.m.armed, d)
 	was := t.running
 	t.running = true
 	return was
@@ -70,6 +73,13 @@ func (t *manualTimer) Stop() bool {
 	was := t.running
 	t.running = false
 	return was
+}
+
+// durations returns every duration a timer was set to, in order.
+func (m *manualTimers) durations() []time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]time.Duration(nil), m.armed...)
 }
 
 // fireWhenRunning waits until a timer is running, then fires every

@@ -1,6 +1,9 @@
 package s3backend
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // MTimeMetaKey is the user metadata key (x-amz-meta-...) under which an
 // object's modification time is stored: B2's own name for a file's
@@ -11,7 +14,7 @@ const MTimeMetaKey = "src_last_modified_millis"
 // Meta is what b2mount stores with an object it writes.
 type Meta struct {
 	// MTime, when not zero, is stored as MTimeMetaKey (whole
-	// milliseconds).
+	// milliseconds, rounded down).
 	MTime time.Time
 }
 
@@ -19,8 +22,8 @@ type Meta struct {
 type Upload struct {
 	Key string
 	ID  string
-	// Initiated is when the server started it (ListUploads); zero when
-	// unknown.
+	// Initiated is when it started: the server's time in ListUploads, the
+	// local clock in CreateUpload's answer.
 	Initiated time.Time
 }
 
@@ -30,3 +33,37 @@ type Part struct {
 	ETag string
 	Size int64
 }
+
+// headers is m as the user metadata of a request (x-amz-meta-*); nil when
+// there is none.
+func (m Meta) headers() map[string]string {
+	if m.MTime.IsZero() {
+		return nil
+	}
+	return map[string]string{MTimeMetaKey: strconv.FormatInt(m.MTime.UnixMilli(), 10)}
+}
+
+// stored is m as a HEAD will read it back: MTime in whole milliseconds.
+func (m Meta) stored() Meta {
+	if m.MTime.IsZero() {
+		return m
+	}
+	return Meta{MTime: time.UnixMilli(m.MTime.UnixMilli())}
+}
+
+// metaOf reads Meta back from an object's user metadata (keys in lower
+// case, as the SDK gives them). A value that is not a whole number of
+// milliseconds is ignored: another tool wrote it.
+func metaOf(md map[string]string) Meta {
+	ms, err := strconv.ParseInt(md[MTimeMetaKey], 10, 64)
+	if err != nil {
+		return Meta{}
+	}
+	return Meta{MTime: time.UnixMilli(ms)}
+}
+
+// writtenAt is the ModTime of an object this client just wrote: the
+// answers to PUT and CompleteMultipartUpload carry no Last-Modified, and
+// a HEAD after each write would cost a request, so it is the local clock,
+// in whole seconds like every other ModTime.
+func (c *Client) writtenAt() time.Time { return c.now().Truncate(time.Second) }

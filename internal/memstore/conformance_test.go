@@ -8,8 +8,11 @@ import (
 	"github.com/b2mount/b2mount/internal/storetest"
 )
 
-// The fake keeps the Store contract as the real client on real servers
-// does: the file system's unit tests run on it.
+var _ fs.WriteStore = (*memstore.Store)(nil)
+
+// The fake keeps the Store and WriteStore contracts as the real client on
+// real servers does: the file system's unit tests run on it. It keeps
+// every version, as B2 does.
 func TestStoreConformance(t *testing.T) {
 	m := memstore.New()
 	const pageSize = 4
@@ -18,6 +21,7 @@ func TestStoreConformance(t *testing.T) {
 		Store:    m,
 		Put:      func(key string, data []byte) error { m.Set(key, data); return nil },
 		Delete:   func(key string) error { m.Remove(key); return nil },
+		Versions: func(key string) (int, error) { return m.Versions(key), nil },
 		PageSize: pageSize,
 		Deny: func(t *testing.T, prefix string) fs.Store {
 			m.Deny(prefix)

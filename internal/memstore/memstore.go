@@ -43,7 +43,7 @@ type Store struct {
 
 	// Writes (write.go).
 	versions    int                        // version ids handed out
-	history     map[string][]object        // older and hidden versions, by key
+	history     map[string][]object        // older and hidden versions and delete markers, by key, oldest first
 	uploads     map[string]*upload         // unfinished multipart uploads, by id
 	minPartSize int64                      // smallest part but the last (SetMinPartSize)
 	fault       func(op, key string) error // SetFault
@@ -55,6 +55,7 @@ type object struct {
 	modTime time.Time
 	mtime   time.Time // the writer's Meta.MTime, if any
 	version string    // version id, unique in the store
+	marker  bool      // a delete marker (history only): no content
 }
 
 // New returns an empty store.

@@ -5,9 +5,8 @@ import (
 	"crypto/md5"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/b2mount/b2mount/s3backend"
@@ -25,27 +24,6 @@ const (
 	OpDelete      = "DELETE"      // Delete, and each version DeleteAllVersions deletes
 )
 
-// MinPartSize is the smallest part but the last that CompleteUpload
-// accepts by default: B2's (and S3's) 5 MB.
-const MinPartSize = 5_000_000
-
-// upload is an unfinished multipart upload.
-type upload struct {
-	key       string
-	meta      s3backend.Meta
-	parts     map[int32][]byte
-	initiated time.Time
-}
-
-// SetMinPartSize changes the smallest part but the last that
-// CompleteUpload accepts (default MinPartSize), for tests of the upload
-// logic with small parts.
-func (m *Store) SetMinPartSize(n int64) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.minPartSize = n
-}
-
 // SetFault sets a hook called at the start of every write request (op is
 // one of the write Op* constants); its error fails the request before it
 // changes anything, as a server error would. nil removes it.
@@ -55,8 +33,9 @@ func (m *Store) SetFault(fn func(op, key string) error) {
 	m.fault = fn
 }
 
-// Versions is how many versions of key the store keeps: the current one
-// and the older and hidden ones, all of which B2 bills.
+// Versions is how many versions of key the store keeps: the current one,
+// the older and hidden ones, all of which B2 bills, and the delete
+// markers.
 func (m *Store) Versions(key string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -106,6 +85,14 @@ func (m *Store) storeLocked(key string, o object) object {
 	return o
 }
 
+// inMillis is t as a store keeps an MTime: in whole milliseconds.
+func inMillis(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.UnixMilli(t.UnixMilli()).UTC()
+}
+
 func md5ETag(data []byte) string { return fmt.Sprintf("%q", fmt.Sprintf("%x", md5.Sum(data))) }
 
 // describe is o as an s3backend.Object under key.
@@ -136,122 +123,20 @@ func (m *Store) Put(ctx context.Context, key string, body io.ReaderAt, size int6
 	if err := m.beginLocked(OpPut, key); err != nil {
 		return s3backend.Object{}, fmt.Errorf("put %q: %w", key, err)
 	}
-	o := m.storeLocked(key, object{data: data, etag: md5ETag(data), modTime: ModTime, mtime: meta.MTime})
+	o := m.storeLocked(key, object{data: data, etag: md5ETag(data), modTime: ModTime, mtime: inMillis(meta.MTime)})
 	return o.describe(key), nil
 }
 
-// CreateUpload starts a multipart upload of key.
-func (m *Store) CreateUpload(ctx context.Context, key string, meta s3backend.Meta) (s3backend.Upload, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.beginLocked(OpCreate, key); err != nil {
-		return s3backend.Upload{}, fmt.Errorf("create upload %q: %w", key, err)
-	}
-	m.versions++
-	id := "up" + strconv.Itoa(m.versions)
-	m.uploads[id] = &upload{key: key, meta: meta, parts: map[int32][]byte{}, initiated: ModTime}
-	return s3backend.Upload{Key: key, ID: id, Initiated: ModTime}, nil
-}
-
-// UploadPart stores part n of up.
-func (m *Store) UploadPart(ctx context.Context, up s3backend.Upload, n int32, body io.ReaderAt, size int64) (s3backend.Part, error) {
-	data, err := readAll(body, size)
-	if err != nil {
-		return s3backend.Part{}, fmt.Errorf("upload part %d of %q: %w", n, up.Key, err)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.beginLocked(OpPart, up.Key); err != nil {
-		return s3backend.Part{}, fmt.Errorf("upload part %d of %q: %w", n, up.Key, err)
-	}
-	u, ok := m.uploads[up.ID]
-	switch {
-	case !ok || u.key != up.Key:
-		return s3backend.Part{}, fmt.Errorf("upload part %d of %q: no such upload %q: %w", n, up.Key, up.ID, s3backend.ErrNotExist)
-	case n < 1 || n > 10_000:
-		return s3backend.Part{}, fmt.Errorf("upload part %d of %q: part number out of 1..10000", n, up.Key)
-	}
-	u.parts[n] = data
-	return s3backend.Part{N: n, ETag: md5ETag(data), Size: size}, nil
-}
-
-// CompleteUpload joins the parts, in order, into the object, checking
-// them as S3 and B2 do: each named part uploaded with that ETag, and every
-// part but the last at least the minimum part size.
-func (m *Store) CompleteUpload(ctx context.Context, up s3backend.Upload, parts []s3backend.Part) (s3backend.Object, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	fail := func(format string, a ...any) (s3backend.Object, error) {
-		return s3backend.Object{}, fmt.Errorf("complete upload of %q: "+format, append([]any{up.Key}, a...)...)
-	}
-	if err := m.beginLocked(OpComplete, up.Key); err != nil {
-		return fail("%w", err)
-	}
-	u, ok := m.uploads[up.ID]
-	if !ok || u.key != up.Key {
-		return fail("no such upload %q: %w", up.ID, s3backend.ErrNotExist)
-	}
-	if len(parts) == 0 {
-		return fail("no parts")
-	}
-	sorted := append([]s3backend.Part(nil), parts...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].N < sorted[j].N })
-	var data []byte
-	sums := md5.New()
-	for i, p := range sorted {
-		d, ok := u.parts[p.N]
-		switch {
-		case !ok || !s3backend.SameETag(p.ETag, md5ETag(d)):
-			return fail("part %d was not uploaded with ETag %s (InvalidPart)", p.N, p.ETag)
-		case i > 0 && sorted[i-1].N == p.N:
-			return fail("part %d named twice", p.N)
-		case i < len(sorted)-1 && int64(len(d)) < m.minPartSize:
-			return fail("part %d holds %d bytes, less than %d (EntityTooSmall)", p.N, len(d), m.minPartSize)
-		}
-		data = append(data, d...)
-		sum := md5.Sum(d)
-		sums.Write(sum[:])
-	}
-	delete(m.uploads, up.ID)
-	etag := fmt.Sprintf("%q", fmt.Sprintf("%x-%d", sums.Sum(nil), len(sorted)))
-	o := m.storeLocked(up.Key, object{data: data, etag: etag, modTime: ModTime, mtime: u.meta.MTime})
-	return o.describe(up.Key), nil
-}
-
-// AbortUpload drops up; an upload already gone is no error.
-func (m *Store) AbortUpload(ctx context.Context, up s3backend.Upload) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.beginLocked(OpAbort, up.Key); err != nil {
-		return fmt.Errorf("abort upload of %q: %w", up.Key, err)
-	}
-	delete(m.uploads, up.ID)
-	return nil
-}
-
-// ListUploads lists the unfinished uploads of keys under prefix, by key.
-func (m *Store) ListUploads(ctx context.Context, prefix string) ([]s3backend.Upload, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.beginLocked(OpListUploads, prefix); err != nil {
-		return nil, fmt.Errorf("list uploads %q: %w", prefix, err)
-	}
-	var out []s3backend.Upload
-	for id, u := range m.uploads {
-		if strings.HasPrefix(u.key, prefix) {
-			out = append(out, s3backend.Upload{Key: u.key, ID: id, Initiated: u.initiated})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		return out[i].Key < out[j].Key || out[i].Key == out[j].Key && out[i].ID < out[j].ID
-	})
-	return out, nil
-}
-
-// Copy copies src, pinned to src.ETag, to dst.
+// Copy copies src, pinned to src.ETag, to dst. Like the client, it
+// counts a HEAD besides the COPY when meta is given (the client reads
+// the source's metadata to keep all but the MTime) or src is larger
+// than one CopyObject copies.
 func (m *Store) Copy(ctx context.Context, src s3backend.Object, dst string, meta *s3backend.Meta) (s3backend.Object, string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if meta != nil || src.Size > s3backend.CopyLimit {
+		m.counts[OpHead]++ // the client reads the source's metadata first
+	}
 	if err := m.beginLocked(OpCopy, dst); err != nil {
 		return s3backend.Object{}, "", fmt.Errorf("copy %q to %q: %w", src.Key, dst, err)
 	}
@@ -267,14 +152,18 @@ func (m *Store) Copy(ctx context.Context, src s3backend.Object, dst string, meta
 	}
 	c := object{data: o.data, etag: o.etag, modTime: ModTime, mtime: o.mtime}
 	if meta != nil {
-		c.mtime = meta.MTime
+		c.mtime = inMillis(meta.MTime)
 	}
 	c = m.storeLocked(dst, c)
 	return c.describe(dst), o.version, nil
 }
 
-// Delete hides key (versionID ""), keeping it as an older version, or
-// deletes that one version for good.
+// Delete hides key (versionID ""): the current version becomes an older
+// one and a delete marker (B2: a hide marker) goes on top, as B2 and
+// versioned S3 buckets do. With a version id it deletes that version
+// (or marker) for good; when that was the newest, the next newest version
+// becomes current again, unless it is a marker. A key or version that is
+// not there is no error.
 func (m *Store) Delete(ctx context.Context, key, versionID string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -283,29 +172,33 @@ func (m *Store) Delete(ctx context.Context, key, versionID string) error {
 	}
 	if versionID == "" {
 		if o, ok := m.objs[key]; ok {
-			m.history[key] = append(m.history[key], o)
 			delete(m.objs, key)
+			m.versions++
+			m.history[key] = append(m.history[key], o, object{marker: true, version: "v" + strconv.Itoa(m.versions)})
 		}
 		return nil
 	}
 	if o, ok := m.objs[key]; ok && o.version == versionID {
 		delete(m.objs, key)
-		return nil
-	}
-	h := m.history[key]
-	for i, o := range h {
-		if o.version == versionID {
-			m.history[key] = append(h[:i:i], h[i+1:]...)
-			break
+	} else {
+		h := m.history[key]
+		if i := slices.IndexFunc(h, func(o object) bool { return o.version == versionID }); i >= 0 {
+			m.history[key] = slices.Delete(h, i, i+1)
 		}
 	}
-	if len(m.history[key]) == 0 {
+	h := m.history[key]
+	if _, ok := m.objs[key]; !ok && len(h) > 0 && !h[len(h)-1].marker {
+		m.objs[key] = h[len(h)-1]
+		h = h[:len(h)-1]
+	}
+	m.history[key] = h
+	if len(h) == 0 {
 		delete(m.history, key)
 	}
 	return nil
 }
 
-// DeleteAllVersions deletes key and every older version of it.
+// DeleteAllVersions deletes key and every older version and marker of it.
 func (m *Store) DeleteAllVersions(ctx context.Context, key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

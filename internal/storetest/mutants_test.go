@@ -22,6 +22,7 @@ type mutant struct {
 	list  func(ctx context.Context, prefix string, fn func(s3backend.Listing) error) error
 	probe func(ctx context.Context, prefix string) (bool, error)
 	open  func(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error)
+	w     writeMutations // mutants_write_test.go
 }
 
 func (m *mutant) ListPages(ctx context.Context, prefix string, fn func(s3backend.Listing) error) error {
@@ -51,7 +52,7 @@ func mutants(m *mutant) map[string]struct {
 	caught  string
 } {
 	base := m.Store
-	return map[string]struct {
+	all := map[string]struct {
 		breakIt func()
 		caught  string
 	}{
@@ -106,6 +107,10 @@ func mutants(m *mutant) map[string]struct {
 			}
 		}, "DeniedKey"},
 	}
+	for name, wm := range writeMutants(m) {
+		all[name] = wm
+	}
+	return all
 }
 
 const mutantEnv = "STORETEST_MUTANT"
@@ -123,6 +128,7 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 			Store:    m,
 			Put:      func(key string, data []byte) error { m.Set(key, data); return nil },
 			Delete:   func(key string) error { m.Remove(key); return nil },
+			Versions: func(key string) (int, error) { return m.Versions(key), nil },
 			PageSize: 4,
 			Deny:     func(t *testing.T, prefix string) fs.Store { m.Deny(prefix); return m },
 		})
