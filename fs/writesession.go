@@ -1,0 +1,504 @@
+package fs
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/b2mount/b2mount/s3backend"
+)
+
+// writeDeps is what every write session of a mount shares.
+type writeDeps struct {
+	store   WriteStore
+	pool    *bufPool      // the mount's memory budget, shared with reads
+	staging string        // directory of staged files and of parts buffered in files
+	journal uploadJournal // records the multipart uploads sessions start and end
+	clock   func() time.Time
+	log     *slog.Logger
+	// firstPart is the size of the parts of the first tier (see
+	// partLayout); 0 is defaultFirstPart (5 MiB). Tests lower it, with
+	// memstore.SetMinPartSize.
+	firstPart int64
+}
+
+func (d *writeDeps) layout() partLayout {
+	if d.firstPart <= 0 {
+		return partLayout{first: defaultFirstPart}
+	}
+	return partLayout{first: d.firstPart}
+}
+
+// uploadJournal records the multipart uploads a mount starts and ends, so
+// that the next mount can abort those a crash left behind. Implementations
+// are safe for concurrent use.
+type uploadJournal interface {
+	// started records up before its first part is sent; an error aborts
+	// the upload and fails the commit.
+	started(up s3backend.Upload) error
+	// finished records that up was completed or aborted.
+	finished(up s3backend.Upload)
+}
+
+// writeSession owns the content of one file handle open for writing, from
+// open to commit: a handle gets its own, so two writers of one file never
+// mix; each commit stores one writer's whole content (the last wins).
+//
+// Nothing is sent or downloaded when a session starts. Its content is
+// either streamed or staged:
+//
+//   - Streamed, while the content started empty (a created file, or
+//     truncated to 0) and has been written in order: bytes fill parts in
+//     the mount's memory budget (partLayout gives their sizes). Part 1 is
+//     kept until Commit, so a program may go back and patch it (headers);
+//     the part being filled may be patched too. From part 2 on, each part
+//     is uploaded as soon as the next byte past it is written, several in
+//     parallel, to a multipart upload created at the first of them (and
+//     recorded in the journal). Content that never goes past part 2 is
+//     one PutObject at Commit, straight from memory.
+//   - Staged, otherwise: a sparse file in the staging directory (see
+//     stagedFile) that holds what was written, while the bytes of the base
+//     object not yet needed stay in B2 until a read or Commit downloads
+//     them (ranged GETs pinned to the base's ETag: a replaced base fails
+//     with s3backend.ErrChanged).
+//
+// An access a stream cannot serve from memory (a read, a write elsewhere
+// than part 1, the part being filled or right after the content, a
+// truncation) moves the content to a staged file without a request while
+// nothing beyond part 1 has been uploaded. Once part 2 is sealed, those
+// bytes exist only in an unfinished upload, which cannot be read back: an
+// access that needs them fails with errNotSequential, and so does every
+// later access; the upload is aborted and nothing is ever committed from
+// the session (Commit fails with errSessionFailed). See stream's judge
+// methods for the exact rules.
+//
+// Memory: a stream that cannot get a block for its next bytes waits while
+// uploads of its own are in flight (they give their blocks back when they
+// end); with none in flight it moves to a staged file if nothing beyond
+// part 1 was uploaded, and otherwise buffers the part in a file of the
+// staging directory instead: it never waits for another file's memory, so
+// sessions cannot deadlock each other.
+//
+// Safe for concurrent use. Calls run concurrently and each holds mu only
+// to change the state, around copies in memory and local file I/O, never
+// across a request or a wait; Commit runs alone (calls that arrive wait
+// for it, calls in progress are waited for). Abort stops everything.
+type writeSession struct {
+	d      *writeDeps
+	lay    partLayout
+	ctx    context.Context // ended by Abort: stops every request and wait
+	cancel context.CancelFunc
+
+	mu    sync.Mutex // guards the fields below
+	key   string     // where the content goes: the first key, then the last Commit's
+	obj   *s3backend.Object
+	dirty bool        // the content differs from obj, or there is no obj yet
+	st    *stream     // the content, streamed; or
+	sf    *stagedFile // the content, staged
+	err   error       // why the session failed for good: every call returns it
+	// The gate between calls and Commit.
+	active     int           // calls in progress
+	idle       chan struct{} // closed when active drops to 0, for a Commit or Abort waiting
+	committing chan struct{} // not nil while Commit runs; closed when it ends
+	closed     bool          // Abort was called
+}
+
+// newWriteSession starts the session of a handle of key whose content is
+// base's (opened for writing), or empty (base nil: a created file). It
+// sends nothing. A session with a base is clean until changed; one
+// without is dirty (a new empty file is an object to create).
+func newWriteSession(d *writeDeps, key string, base *s3backend.Object) *writeSession {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &writeSession{d: d, lay: d.layout(), ctx: ctx, cancel: cancel, key: key}
+	if base == nil {
+		s.st, s.dirty = newStream(ctx, d, key), true
+	} else {
+		b := *base
+		s.obj, s.sf = &b, newStagedFile(d, key, &b, b.Size)
+	}
+	return s
+}
+
+// Size is the content's size.
+func (s *writeSession) Size() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sizeLocked()
+}
+
+func (s *writeSession) sizeLocked() int64 {
+	if s.st != nil {
+		return s.st.size
+	}
+	if s.sf != nil {
+		return s.sf.size
+	}
+	return 0
+}
+
+// Dirty reports whether the content has not been committed: changed since
+// the base or the last Commit, a new file never committed, or a session
+// that failed.
+func (s *writeSession) Dirty() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dirty || s.err != nil
+}
+
+// BaseMoved tells a session that the object its content is based on (the
+// base, or what the last Commit stored) is now obj: the same bytes under
+// another key or version, as a rename's server-side copy leaves them.
+// Later downloads of base bytes read obj, and Commit of a clean session
+// returns it.
+func (s *writeSession) BaseMoved(obj s3backend.Object) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.obj != nil {
+		s.obj = &obj
+	}
+	if s.sf != nil && s.sf.base != nil {
+		s.sf.base = &obj
+	}
+}
+
+// checkRange refuses a negative offset, and content past what 10,000
+// parts hold (EFBIG), before anything changes.
+func (s *writeSession) checkRange(off, end int64) error {
+	switch {
+	case off < 0:
+		return errBadOffset
+	case end > s.lay.maxSize():
+		return errFileTooBig
+	}
+	return nil
+}
+
+// enter admits a call (WriteAt, ReadAt, Truncate): it waits for a Commit
+// in progress, and returns the call's context, which Abort ends too, and
+// the function that ends the call.
+func (s *writeSession) enter(ctx context.Context) (context.Context, func(), error) {
+	s.mu.Lock()
+	for s.committing != nil && !s.closed {
+		ch := s.committing
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, nil, context.Cause(ctx)
+		}
+		s.mu.Lock()
+	}
+	if s.closed {
+		s.mu.Unlock()
+		return nil, nil, errSessionClosed
+	}
+	s.active++
+	s.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.ctx, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.active--; s.active == 0 && s.idle != nil {
+			close(s.idle)
+			s.idle = nil
+		}
+	}, nil
+}
+
+// idleLocked returns a channel closed when no call is in progress.
+func (s *writeSession) idleLocked() chan struct{} {
+	if s.idle == nil {
+		s.idle = make(chan struct{})
+	}
+	return s.idle
+}
+
+// wait waits for ch, or for ctx to end.
+func wait(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// WriteAt writes p at off (off >= 0), growing the content if it ends past
+// it; a gap reads as zeros. Errors: errFileTooBig (nothing written),
+// errNotSequential (see writeSession), a stagingError (the staging
+// directory: a full disk is ENOSPC), the context's, errSessionClosed. A
+// write that fails may have written a prefix of p.
+func (s *writeSession) WriteAt(ctx context.Context, p []byte, off int64) error {
+	if err := s.checkRange(off, off+int64(len(p))); err != nil || len(p) == 0 {
+		return s.wrap("write", off, err)
+	}
+	ctx, done, err := s.enter(ctx)
+	if err != nil {
+		return s.wrap("write", off, err)
+	}
+	defer done()
+	for len(p) > 0 {
+		s.mu.Lock()
+		k, waitFor, up, err := s.writeLocked(p, off)
+		s.mu.Unlock()
+		p, off = p[k:], off+int64(k)
+		if up != nil {
+			up.abort(context.WithoutCancel(ctx))
+		}
+		if err == nil && waitFor != nil {
+			err = wait(ctx, waitFor)
+		}
+		if err != nil {
+			return s.wrap("write", off, err)
+		}
+	}
+	return nil
+}
+
+// writeLocked writes what it can of p at off and returns how many bytes it
+// wrote, a channel to wait for before writing the rest, and an upload the
+// caller must abort (the session failed).
+func (s *writeSession) writeLocked(p []byte, off int64) (int, <-chan struct{}, *multipart, error) {
+	if s.err != nil {
+		return 0, nil, nil, s.err
+	}
+	if s.sf != nil {
+		if err := s.sf.writeAt(p, off); err != nil {
+			return 0, nil, nil, err
+		}
+		s.dirty = true
+		return len(p), nil, nil, nil
+	}
+	st := s.st
+	if st.sealed() {
+		if err := st.up.failed(); err != nil { // the upload cannot complete: stop the writer now
+			err = fmt.Errorf("%w: %v", errSessionFailed, err)
+			return 0, nil, s.failLocked(err), err
+		}
+	}
+	switch st.judgeWrite(off, off+int64(len(p))) {
+	case restage:
+		return 0, nil, nil, s.restageLocked()
+	case refuse:
+		return 0, nil, s.failLocked(errNotSequential), errNotSequential
+	}
+	k, need, err := st.writeAt(p, off)
+	if k > 0 {
+		s.dirty = true
+	}
+	if err != nil {
+		return k, nil, nil, err
+	}
+	switch need {
+	case needSlot:
+		if n, changed := st.up.busy(); n >= partsInFlight {
+			return k, changed, nil, nil
+		}
+	case needMemory:
+		if !st.sealed() {
+			return k, nil, nil, s.restageLocked()
+		}
+		if n, changed := st.up.busy(); n > 0 {
+			return k, changed, nil, nil // the parts in flight give blocks back
+		}
+		return k, nil, nil, st.spill()
+	}
+	return k, nil, nil, nil
+}
+
+// ReadAt reads len(p) bytes at off into p, as io.ReaderAt does: fewer only
+// at the end of the content, and then with io.EOF. It downloads the base
+// bytes it needs (staged); a stream serves it from memory or moves to a
+// staged file (see writeSession). Errors as WriteAt, and the store's.
+func (s *writeSession) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, s.wrap("read", off, errBadOffset)
+	}
+	ctx, done, err := s.enter(ctx)
+	if err != nil {
+		return 0, s.wrap("read", off, err)
+	}
+	defer done()
+	for {
+		s.mu.Lock()
+		step, err := s.readLocked(p, off)
+		s.mu.Unlock()
+		if step.up != nil {
+			step.up.abort(context.WithoutCancel(ctx))
+		}
+		if err == nil && step.fetch != nil {
+			err = step.fetch(ctx)
+		}
+		switch {
+		case err != nil:
+			return 0, s.wrap("read", off, err)
+		case step.again || step.fetch != nil:
+			continue
+		case step.n < len(p):
+			return step.n, io.EOF
+		}
+		return step.n, nil
+	}
+}
+
+// readStep is what readLocked did, or what must happen first.
+type readStep struct {
+	n     int                             // bytes read
+	again bool                            // nothing read: the content moved, read again
+	fetch func(ctx context.Context) error // nothing read: download this, then read again
+	up    *multipart                      // the session failed: abort this upload
+}
+
+// readLocked reads p at off, or says what must happen first.
+func (s *writeSession) readLocked(p []byte, off int64) (readStep, error) {
+	if s.err != nil {
+		return readStep{}, s.err
+	}
+	size := s.sizeLocked()
+	if off >= size {
+		return readStep{}, nil
+	}
+	q := p[:min(int64(len(p)), size-off)]
+	end := off + int64(len(q))
+	if st := s.st; st != nil {
+		switch st.judgeRead(off, end) {
+		case serve:
+			return readStep{n: len(q)}, st.readAt(q, off)
+		case refuse:
+			return readStep{up: s.failLocked(errNotSequential)}, errNotSequential
+		}
+		return readStep{again: true}, s.restageLocked()
+	}
+	sf := s.sf
+	if gaps := sf.missing(off, end); len(gaps) > 0 {
+		if err := sf.open(s.dirty); err != nil {
+			return readStep{}, err
+		}
+		base := *sf.base
+		return readStep{fetch: func(ctx context.Context) error { return s.fetch(ctx, sf, base, gaps) }}, nil
+	}
+	return readStep{n: len(q)}, sf.readAt(q, off)
+}
+
+// Truncate sets the content's size; bytes past it are gone, and a longer
+// content reads zeros there. Truncating to 0 starts the content over as a
+// stream (the file written after `>` or O_TRUNC streams), ending any
+// upload and staged file. Errors as WriteAt.
+func (s *writeSession) Truncate(ctx context.Context, size int64) error {
+	if err := s.checkRange(size, size); err != nil {
+		return s.wrap("truncate", size, err)
+	}
+	ctx, done, err := s.enter(ctx)
+	if err != nil {
+		return s.wrap("truncate", size, err)
+	}
+	defer done()
+	for {
+		s.mu.Lock()
+		again, st, sf, err := s.truncateLocked(size)
+		s.mu.Unlock()
+		s.discard(context.WithoutCancel(ctx), st, sf)
+		if err != nil {
+			return s.wrap("truncate", size, err)
+		}
+		if !again {
+			return nil
+		}
+	}
+}
+
+// truncateLocked truncates, or reports that it must be tried again (the
+// content was moved to a staged file first); it returns what the caller
+// must discard outside the lock.
+func (s *writeSession) truncateLocked(size int64) (again bool, _ *stream, _ *stagedFile, _ error) {
+	switch {
+	case s.err != nil:
+		return false, nil, nil, s.err
+	case size == s.sizeLocked():
+		return false, nil, nil, nil
+	case size == 0:
+		st, sf := s.st, s.sf
+		s.st, s.sf, s.dirty = newStream(s.ctx, s.d, s.key), nil, true
+		return false, st, sf, nil
+	case s.sf != nil:
+		err := s.sf.truncate(size)
+		s.dirty = s.dirty || err == nil
+		return false, nil, nil, err
+	}
+	st := s.st
+	switch st.judgeTruncate(size) {
+	case serve:
+		s.dirty = true
+		return false, nil, nil, st.truncate(size)
+	case rewind:
+		s.dirty = true
+		return false, &stream{d: s.d, up: st.dropUpload(size)}, nil, nil
+	case restage:
+		return true, nil, nil, s.restageLocked()
+	}
+	return false, &stream{d: s.d, up: s.failLocked(errNotSequential)}, nil, errNotSequential
+}
+
+// failLocked makes err the session's for good, and frees the stream's
+// memory; it returns the upload for the caller to abort.
+func (s *writeSession) failLocked(err error) *multipart {
+	s.err = err
+	up := s.st.up
+	s.st.up = nil
+	s.st.release()
+	return up
+}
+
+// discard aborts st's upload and frees st's memory and sf's files (either
+// may be nil), outside the lock.
+func (s *writeSession) discard(ctx context.Context, st *stream, sf *stagedFile) {
+	if st != nil {
+		if st.up != nil {
+			st.up.abort(ctx)
+		}
+		st.release()
+	}
+	if sf != nil {
+		sf.remove()
+	}
+}
+
+// restageLocked moves a stream that sealed nothing beyond part 1 to a new
+// staged file, without a request. On failure the stream is as it was.
+func (s *writeSession) restageLocked() error {
+	st := s.st
+	sf := newStagedFile(s.d, s.key, nil, st.size)
+	if err := sf.open(true); err != nil {
+		return err
+	}
+	n1 := min(st.size, st.lay.end(1))
+	err := st.p1.copyTo(sf.file, 0, n1)
+	if err == nil && st.fill != nil && st.size > n1 {
+		err = st.fill.copyTo(sf.file, n1, st.size-n1)
+	}
+	if err != nil {
+		sf.remove()
+		return err
+	}
+	st.release()
+	s.st, s.sf = nil, sf
+	s.d.log.Debug("write: staged", "key", s.key, "size", sf.size)
+	return nil
+}
+
+// wrap says which call on which key failed, and where.
+func (s *writeSession) wrap(op string, off int64, err error) error {
+	if err == nil {
+		return nil
+	}
+	s.mu.Lock()
+	key := s.key
+	s.mu.Unlock()
+	return fmt.Errorf("%s %q at %d: %w", op, key, off, err)
+}
