@@ -104,10 +104,13 @@ func (sf *stagedFile) writeAt(p []byte, off int64) error {
 	if err := sf.open(true); err != nil {
 		return err
 	}
+	end := off + int64(len(p))
 	if _, err := sf.file.WriteAt(p, off); err != nil {
+		if end > sf.size { // keep the file's length the content's size
+			_ = sf.file.Truncate(sf.size)
+		}
 		return staging("write staged file", err)
 	}
-	end := off + int64(len(p))
 	sf.held.add(off, min(end, sf.limit))
 	sf.size = max(sf.size, end)
 	return nil
