@@ -104,7 +104,7 @@ type need int
 
 const (
 	needNothing need = iota
-	needMemory       // no block for the next bytes: see writeSession.relieve
+	needMemory       // no block for the next bytes: see writeSession.writeLocked
 	needSlot         // partsInFlight parts in flight: wait for one to end
 )
 
@@ -188,7 +188,9 @@ func (st *stream) seal() (need, error) {
 // spill moves the part that had no room to a file, for a sealed stream
 // that needs memory, has none, and has no upload in flight to free some.
 func (st *stream) spill() error {
-	return st.short.toFile(st.d.pool, st.d.staging)
+	b := st.short
+	st.short = nil
+	return b.toFile(st.d.pool, st.d.staging)
 }
 
 // readAt reads [off, off+len(p)), within the content and served by

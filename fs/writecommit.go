@@ -9,10 +9,6 @@ import (
 	"github.com/b2mount/b2mount/s3backend"
 )
 
-// fetchChunk is how many bytes of the base a download copies into the
-// staged file at a time.
-const fetchChunk = 256 << 10
-
 // Commit makes the content the object key, and returns it; the session is
 // then clean and based on that object, and may be written and committed
 // again. It runs alone: calls that arrive meanwhile wait for it.
@@ -68,54 +64,6 @@ func (s *writeSession) Commit(ctx context.Context, key string, meta s3backend.Me
 		return s3backend.Object{}, fmt.Errorf("commit %q: %w", key, err)
 	}
 	return obj, nil
-}
-
-// enterCommit admits Commit alone: it waits for another Commit and for the
-// calls in progress, and returns Commit's context, which Abort ends too,
-// and the function that lets calls in again.
-func (s *writeSession) enterCommit(ctx context.Context) (context.Context, func(), error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for s.committing != nil && !s.closed {
-		ch := s.committing
-		s.mu.Unlock()
-		err := wait(ctx, ch)
-		s.mu.Lock()
-		if err != nil {
-			return nil, nil, err
-		}
-	}
-	if s.closed {
-		return nil, nil, errSessionClosed
-	}
-	mine := make(chan struct{})
-	s.committing = mine
-	letIn := func() {
-		close(mine)
-		s.committing = nil
-	}
-	for s.active > 0 {
-		idle := s.idleLocked()
-		s.mu.Unlock()
-		err := wait(ctx, idle)
-		s.mu.Lock()
-		if err == nil && s.closed {
-			err = errSessionClosed
-		}
-		if err != nil {
-			letIn()
-			return nil, nil, err
-		}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(s.ctx, cancel)
-	return ctx, func() {
-		stop()
-		cancel()
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		letIn()
-	}, nil
 }
 
 // commitStream commits a stream (see Commit).
@@ -250,71 +198,4 @@ func (s *writeSession) uploadFile(ctx context.Context, key string, meta s3backen
 	}
 	m.abort(context.WithoutCancel(ctx))
 	return s3backend.Object{}, err
-}
-
-// fetch downloads the ranges gaps of base into sf, pinned to base's ETag,
-// fetchChunk bytes at a time, each written only where sf still lacks it.
-// It stops early, without error, if the session let go of sf.
-func (s *writeSession) fetch(ctx context.Context, sf *stagedFile, base s3backend.Object, gaps []span) error {
-	buf := make([]byte, fetchChunk)
-	for _, g := range gaps {
-		rc, err := s.d.store.OpenRange(ctx, base.Key, base.ETag, g.lo, g.hi-g.lo)
-		if err != nil {
-			return fmt.Errorf("download base: %w", err)
-		}
-		for off := g.lo; off < g.hi; {
-			k, err := io.ReadFull(rc, buf[:min(int64(len(buf)), g.hi-off)])
-			s.mu.Lock()
-			gone := s.sf != sf
-			var werr error
-			if !gone && k > 0 {
-				werr = sf.fill(buf[:k], off)
-			}
-			s.mu.Unlock()
-			off += int64(k)
-			switch {
-			case gone || werr != nil:
-				rc.Close()
-				return werr
-			case err == io.EOF || err == io.ErrUnexpectedEOF:
-				err = fmt.Errorf("base %q ended at %d, before %d: %w", base.Key, off, g.hi, io.ErrUnexpectedEOF)
-			}
-			if err != nil {
-				rc.Close()
-				return fmt.Errorf("download base: %w", err)
-			}
-		}
-		rc.Close()
-	}
-	return nil
-}
-
-// Abort ends the session: it stops the calls and uploads in flight (a
-// Commit in progress fails), aborts the multipart upload if there is one,
-// gives the memory back and deletes the staged file. Later calls fail with
-// errSessionClosed. Call it when the handle is released, committed or not;
-// it waits for the session's requests to stop, and sends at most one
-// (AbortUpload, bounded by the store's own deadline).
-func (s *writeSession) Abort() {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	s.closed = true
-	s.cancel()
-	for s.active > 0 || s.committing != nil {
-		ch := s.committing
-		if ch == nil {
-			ch = s.idleLocked()
-		}
-		s.mu.Unlock()
-		<-ch // every request was just cancelled: this ends promptly
-		s.mu.Lock()
-	}
-	st, sf := s.st, s.sf
-	s.st, s.sf = nil, nil
-	s.mu.Unlock()
-	// The session's own context is over; the abort gets a fresh one.
-	s.discard(context.Background(), st, sf)
 }

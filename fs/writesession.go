@@ -3,7 +3,6 @@ package fs
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -20,8 +19,9 @@ type writeDeps struct {
 	clock   func() time.Time
 	log     *slog.Logger
 	// firstPart is the size of the parts of the first tier (see
-	// partLayout); 0 is defaultFirstPart (5 MiB). Tests lower it, with
-	// memstore.SetMinPartSize.
+	// partLayout); 0 is defaultFirstPart (5 MiB), and it is at most
+	// memPartMax (16 MiB): part 1 is always kept in memory. Tests lower
+	// it, with memstore.SetMinPartSize.
 	firstPart int64
 }
 
@@ -29,7 +29,7 @@ func (d *writeDeps) layout() partLayout {
 	if d.firstPart <= 0 {
 		return partLayout{first: defaultFirstPart}
 	}
-	return partLayout{first: d.firstPart}
+	return partLayout{first: min(d.firstPart, memPartMax)}
 }
 
 // uploadJournal records the multipart uploads a mount starts and ends, so
@@ -174,275 +174,6 @@ func (s *writeSession) checkRange(off, end int64) error {
 		return errFileTooBig
 	}
 	return nil
-}
-
-// enter admits a call (WriteAt, ReadAt, Truncate): it waits for a Commit
-// in progress, and returns the call's context, which Abort ends too, and
-// the function that ends the call.
-func (s *writeSession) enter(ctx context.Context) (context.Context, func(), error) {
-	s.mu.Lock()
-	for s.committing != nil && !s.closed {
-		ch := s.committing
-		s.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return nil, nil, context.Cause(ctx)
-		}
-		s.mu.Lock()
-	}
-	if s.closed {
-		s.mu.Unlock()
-		return nil, nil, errSessionClosed
-	}
-	s.active++
-	s.mu.Unlock()
-	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(s.ctx, cancel)
-	return ctx, func() {
-		stop()
-		cancel()
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.active--; s.active == 0 && s.idle != nil {
-			close(s.idle)
-			s.idle = nil
-		}
-	}, nil
-}
-
-// idleLocked returns a channel closed when no call is in progress.
-func (s *writeSession) idleLocked() chan struct{} {
-	if s.idle == nil {
-		s.idle = make(chan struct{})
-	}
-	return s.idle
-}
-
-// wait waits for ch, or for ctx to end.
-func wait(ctx context.Context, ch <-chan struct{}) error {
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
-
-// WriteAt writes p at off (off >= 0), growing the content if it ends past
-// it; a gap reads as zeros. Errors: errFileTooBig (nothing written),
-// errNotSequential (see writeSession), a stagingError (the staging
-// directory: a full disk is ENOSPC), the context's, errSessionClosed. A
-// write that fails may have written a prefix of p.
-func (s *writeSession) WriteAt(ctx context.Context, p []byte, off int64) error {
-	if err := s.checkRange(off, off+int64(len(p))); err != nil || len(p) == 0 {
-		return s.wrap("write", off, err)
-	}
-	ctx, done, err := s.enter(ctx)
-	if err != nil {
-		return s.wrap("write", off, err)
-	}
-	defer done()
-	for len(p) > 0 {
-		s.mu.Lock()
-		k, waitFor, up, err := s.writeLocked(p, off)
-		s.mu.Unlock()
-		p, off = p[k:], off+int64(k)
-		if up != nil {
-			up.abort(context.WithoutCancel(ctx))
-		}
-		if err == nil && waitFor != nil {
-			err = wait(ctx, waitFor)
-		}
-		if err != nil {
-			return s.wrap("write", off, err)
-		}
-	}
-	return nil
-}
-
-// writeLocked writes what it can of p at off and returns how many bytes it
-// wrote, a channel to wait for before writing the rest, and an upload the
-// caller must abort (the session failed).
-func (s *writeSession) writeLocked(p []byte, off int64) (int, <-chan struct{}, *multipart, error) {
-	if s.err != nil {
-		return 0, nil, nil, s.err
-	}
-	if s.sf != nil {
-		if err := s.sf.writeAt(p, off); err != nil {
-			return 0, nil, nil, err
-		}
-		s.dirty = true
-		return len(p), nil, nil, nil
-	}
-	st := s.st
-	if st.sealed() {
-		if err := st.up.failed(); err != nil { // the upload cannot complete: stop the writer now
-			err = fmt.Errorf("%w: %v", errSessionFailed, err)
-			return 0, nil, s.failLocked(err), err
-		}
-	}
-	switch st.judgeWrite(off, off+int64(len(p))) {
-	case restage:
-		return 0, nil, nil, s.restageLocked()
-	case refuse:
-		return 0, nil, s.failLocked(errNotSequential), errNotSequential
-	}
-	k, need, err := st.writeAt(p, off)
-	if k > 0 {
-		s.dirty = true
-	}
-	if err != nil {
-		return k, nil, nil, err
-	}
-	switch need {
-	case needSlot:
-		if n, changed := st.up.busy(); n >= partsInFlight {
-			return k, changed, nil, nil
-		}
-	case needMemory:
-		if !st.sealed() {
-			return k, nil, nil, s.restageLocked()
-		}
-		if n, changed := st.up.busy(); n > 0 {
-			return k, changed, nil, nil // the parts in flight give blocks back
-		}
-		return k, nil, nil, st.spill()
-	}
-	return k, nil, nil, nil
-}
-
-// ReadAt reads len(p) bytes at off into p, as io.ReaderAt does: fewer only
-// at the end of the content, and then with io.EOF. It downloads the base
-// bytes it needs (staged); a stream serves it from memory or moves to a
-// staged file (see writeSession). Errors as WriteAt, and the store's.
-func (s *writeSession) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, s.wrap("read", off, errBadOffset)
-	}
-	ctx, done, err := s.enter(ctx)
-	if err != nil {
-		return 0, s.wrap("read", off, err)
-	}
-	defer done()
-	for {
-		s.mu.Lock()
-		step, err := s.readLocked(p, off)
-		s.mu.Unlock()
-		if step.up != nil {
-			step.up.abort(context.WithoutCancel(ctx))
-		}
-		if err == nil && step.fetch != nil {
-			err = step.fetch(ctx)
-		}
-		switch {
-		case err != nil:
-			return 0, s.wrap("read", off, err)
-		case step.again || step.fetch != nil:
-			continue
-		case step.n < len(p):
-			return step.n, io.EOF
-		}
-		return step.n, nil
-	}
-}
-
-// readStep is what readLocked did, or what must happen first.
-type readStep struct {
-	n     int                             // bytes read
-	again bool                            // nothing read: the content moved, read again
-	fetch func(ctx context.Context) error // nothing read: download this, then read again
-	up    *multipart                      // the session failed: abort this upload
-}
-
-// readLocked reads p at off, or says what must happen first.
-func (s *writeSession) readLocked(p []byte, off int64) (readStep, error) {
-	if s.err != nil {
-		return readStep{}, s.err
-	}
-	size := s.sizeLocked()
-	if off >= size {
-		return readStep{}, nil
-	}
-	q := p[:min(int64(len(p)), size-off)]
-	end := off + int64(len(q))
-	if st := s.st; st != nil {
-		switch st.judgeRead(off, end) {
-		case serve:
-			return readStep{n: len(q)}, st.readAt(q, off)
-		case refuse:
-			return readStep{up: s.failLocked(errNotSequential)}, errNotSequential
-		}
-		return readStep{again: true}, s.restageLocked()
-	}
-	sf := s.sf
-	if gaps := sf.missing(off, end); len(gaps) > 0 {
-		if err := sf.open(s.dirty); err != nil {
-			return readStep{}, err
-		}
-		base := *sf.base
-		return readStep{fetch: func(ctx context.Context) error { return s.fetch(ctx, sf, base, gaps) }}, nil
-	}
-	return readStep{n: len(q)}, sf.readAt(q, off)
-}
-
-// Truncate sets the content's size; bytes past it are gone, and a longer
-// content reads zeros there. Truncating to 0 starts the content over as a
-// stream (the file written after `>` or O_TRUNC streams), ending any
-// upload and staged file. Errors as WriteAt.
-func (s *writeSession) Truncate(ctx context.Context, size int64) error {
-	if err := s.checkRange(size, size); err != nil {
-		return s.wrap("truncate", size, err)
-	}
-	ctx, done, err := s.enter(ctx)
-	if err != nil {
-		return s.wrap("truncate", size, err)
-	}
-	defer done()
-	for {
-		s.mu.Lock()
-		again, st, sf, err := s.truncateLocked(size)
-		s.mu.Unlock()
-		s.discard(context.WithoutCancel(ctx), st, sf)
-		if err != nil {
-			return s.wrap("truncate", size, err)
-		}
-		if !again {
-			return nil
-		}
-	}
-}
-
-// truncateLocked truncates, or reports that it must be tried again (the
-// content was moved to a staged file first); it returns what the caller
-// must discard outside the lock.
-func (s *writeSession) truncateLocked(size int64) (again bool, _ *stream, _ *stagedFile, _ error) {
-	switch {
-	case s.err != nil:
-		return false, nil, nil, s.err
-	case size == s.sizeLocked():
-		return false, nil, nil, nil
-	case size == 0:
-		st, sf := s.st, s.sf
-		s.st, s.sf, s.dirty = newStream(s.ctx, s.d, s.key), nil, true
-		return false, st, sf, nil
-	case s.sf != nil:
-		err := s.sf.truncate(size)
-		s.dirty = s.dirty || err == nil
-		return false, nil, nil, err
-	}
-	st := s.st
-	switch st.judgeTruncate(size) {
-	case serve:
-		s.dirty = true
-		return false, nil, nil, st.truncate(size)
-	case rewind:
-		s.dirty = true
-		return false, &stream{d: s.d, up: st.dropUpload(size)}, nil, nil
-	case restage:
-		return true, nil, nil, s.restageLocked()
-	}
-	return false, &stream{d: s.d, up: s.failLocked(errNotSequential)}, nil, errNotSequential
 }
 
 // failLocked makes err the session's for good, and frees the stream's
