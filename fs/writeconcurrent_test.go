@@ -3,10 +3,12 @@ package fs
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"testing"
 
+	"github.com/b2mount/b2mount/internal/memstore"
 	"github.com/b2mount/b2mount/s3backend"
 )
 
@@ -96,4 +98,49 @@ func TestStreamConcurrentCalls(t *testing.T) {
 	}
 	f.commit(s, "k", data)
 	f.nothingHeld()
+}
+
+// getGate holds every GET until open is closed.
+type getGate struct {
+	*memstore.Store
+	open    chan struct{}
+	waiting chan struct{} // receives one value per GET held
+}
+
+func (g *getGate) OpenRange(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
+	select {
+	case g.waiting <- struct{}{}:
+	default:
+	}
+	<-g.open
+	return g.Store.OpenRange(ctx, key, etag, off, n)
+}
+
+// A download of base bytes that a write changes meanwhile never
+// overwrites what was written.
+func TestStageDownloadNeverOverwritesAWrite(t *testing.T) {
+	f := newWriteFixture(t, testPart, testBudget)
+	old := pattern(1500, 83)
+	base := f.object("k", old)
+	g := &getGate{Store: f.store, open: make(chan struct{}), waiting: make(chan struct{}, 1)}
+	f.deps.store = g
+	s := f.session("k", base)
+	ctx := context.Background()
+	read := make(chan error, 1)
+	go func() {
+		_, err := s.ReadAt(ctx, make([]byte, 1000), 0)
+		read <- err
+	}()
+	<-g.waiting // the read's download is on its way
+	f.write(s, []byte("written"), 500, 7)
+	close(g.open)
+	if err := <-read; err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(old)
+	copy(want[500:], "written")
+	if got := f.read(s, 0, 1500); string(got) != string(want) {
+		t.Errorf("the download overwrote the write: %q", got[500:507])
+	}
+	f.commit(s, "k", want)
 }
