@@ -124,6 +124,8 @@ func (st *stream) writeAt(p []byte, off int64) (int, need, error) {
 		if off < st.lay.end(1) {
 			part, buf = 1, st.p1
 			end = st.lay.end(1)
+		} else if off < st.lay.start(st.f) {
+			return done, needNothing, errNotSequential // judgeWrite refuses this
 		}
 		if buf == nil {
 			b, err := st.newPart(part)
@@ -200,6 +202,8 @@ func (st *stream) readAt(p []byte, off int64) error {
 		part, buf, end := st.f, st.fill, st.lay.end(st.f)
 		if off < st.lay.end(1) {
 			part, buf, end = 1, st.p1, st.lay.end(1)
+		} else if off < st.lay.start(st.f) {
+			return errNotSequential // judgeRead refuses this
 		}
 		k := min(int64(len(p)), end-off)
 		at := off - st.lay.start(part)
