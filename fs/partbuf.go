@@ -183,6 +183,12 @@ func copyBlocks(f *os.File, at int64, blocks [][]byte, n int64, op string) error
 	return nil
 }
 
+var (
+	_ io.ReaderAt = blocksReader{}
+	_ io.ReaderAt = concatReader{}
+	_ io.ReaderAt = stagingReader{}
+)
+
 // blocksReader reads n bytes held in blocks (nil blocks are zeros).
 type blocksReader struct {
 	blocks [][]byte

@@ -65,15 +65,21 @@ type uploadJournal interface {
 //     them (ranged GETs pinned to the base's ETag: a replaced base fails
 //     with s3backend.ErrChanged).
 //
-// An access a stream cannot serve from memory (a read, a write elsewhere
-// than part 1, the part being filled or right after the content, a
-// truncation) moves the content to a staged file without a request while
-// nothing beyond part 1 has been uploaded. Once part 2 is sealed, those
-// bytes exist only in an unfinished upload, which cannot be read back: an
-// access that needs them fails with errNotSequential, and so does every
-// later access; the upload is aborted and nothing is ever committed from
-// the session (Commit fails with errSessionFailed). See stream's judge
-// methods for the exact rules.
+// Before part 2 is sealed, an access a stream does not serve in memory (a
+// read, a truncation, a write that leaves a gap past the part being
+// filled) moves the content to a staged file, without a request. Once
+// part 2 is sealed, the bytes between part 1 and the part being filled
+// exist only in an unfinished upload, which cannot be read back: reads and
+// writes of part 1 and of the part being filled are still served from
+// memory, a truncation inside the part being filled too, and a truncation
+// into part 1 drops the upload (nothing uploaded is needed) and streams on
+// from part 1; but an access that needs the uploaded bytes (a read or
+// write between part 1 and the part being filled, a truncation there, a
+// gap past the part being filled) fails with errNotSequential, and so
+// does every later access: the upload is aborted and nothing is ever
+// committed from the session (Commit fails with errSessionFailed). A part
+// whose upload failed makes the next write fail the same way, with
+// errSessionFailed. The stream's judge methods hold the exact rules.
 //
 // Memory: a stream that cannot get a block for its next bytes waits while
 // uploads of its own are in flight (they give their blocks back when they
