@@ -256,3 +256,31 @@ func TestStreamWithRealPartSizes(t *testing.T) {
 	f.counts(map[string]int{memstore.OpPut: 1})
 	f.nothingHeld()
 }
+
+// Meta is stored when it is known at the upload's start: with a PUT, or a
+// staged file's upload; a streamed upload started before Commit has none,
+// and the returned object says so (the caller keeps the mtime itself).
+func TestStreamMetaIsStoredWhenKnown(t *testing.T) {
+	f := newWriteFixture(t, testPart, testBudget)
+	ctx := context.Background()
+	mtime := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tc := range []struct {
+		key  string
+		size int
+		want time.Time
+	}{{"put", 1500, mtime}, {"streamed", 2500, time.Time{}}} {
+		s := f.session(tc.key, nil)
+		f.write(s, pattern(tc.size, 15), 0, 100)
+		obj, err := s.Commit(ctx, tc.key, s3backend.Meta{MTime: mtime})
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, err := f.store.Stat(ctx, tc.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !obj.MTime.Equal(tc.want) || !head.MTime.Equal(tc.want) {
+			t.Errorf("%s: commit says mtime %v, the store %v; want %v", tc.key, obj.MTime, head.MTime, tc.want)
+		}
+	}
+}
