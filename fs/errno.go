@@ -21,6 +21,9 @@ func toErrno(err error) syscall.Errno {
 	if errno, ok := err.(syscall.Errno); ok {
 		return errno
 	}
+	if errno, ok := writerErrno(err); ok {
+		return errno // the writer's own (writeerr.go)
+	}
 	switch {
 	case errors.Is(err, s3backend.ErrThrottled), errors.Is(err, s3backend.ErrUnavailable),
 		errors.Is(err, s3backend.ErrChanged), errors.Is(err, s3backend.ErrNoBucket):
