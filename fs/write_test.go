@@ -21,10 +21,14 @@ func rwMount(t *testing.T, st *memstore.Store) string {
 	return testMount(t, st, "", opt, true)
 }
 
+// sh runs script with sh in dir. The shell changes into dir itself: a
+// child that does it between fork and exec (exec.Cmd.Dir) can deadlock a
+// process that serves the mount, since the forking thread waits for the
+// child's exec while the child waits for this process to answer, and a
+// garbage collection meanwhile stops every other thread.
 func sh(t *testing.T, dir, script string) string {
 	t.Helper()
-	cmd := exec.Command("sh", "-ec", script)
-	cmd.Dir = dir
+	cmd := exec.Command("sh", "-ec", `cd "$1"; shift; `+script, "sh", dir)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", script, err, out)
