@@ -2,6 +2,7 @@ package fs
 
 import (
 	"context"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -13,15 +14,22 @@ import (
 // knows of its names is in its dirCache.
 type dirNode struct {
 	gofs.Inode
+	fsys *fileSystem // constant
 
-	// Constant.
-	fsys  *fileSystem
-	cache *dirCache
+	// cache is what the mount knows of the directory, for its prefix; a
+	// rename of the directory (read-write mounts only) gives it a new
+	// cache for the new prefix.
+	cache atomic.Pointer[dirCache]
 }
 
 func newDirNode(fsys *fileSystem, prefix string) *dirNode {
-	return &dirNode{fsys: fsys, cache: newDirCache(fsys, prefix)}
+	n := &dirNode{fsys: fsys}
+	n.cache.Store(newDirCache(fsys, prefix))
+	return n
 }
+
+// dc is the directory's cache.
+func (n *dirNode) dc() *dirCache { return n.cache.Load() }
 
 var _ = (gofs.NodeLookuper)((*dirNode)(nil))
 var _ = (gofs.NodeOpendirHandler)((*dirNode)(nil))
@@ -37,7 +45,7 @@ func (n *dirNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.Attr
 }
 
 func (n *dirNode) mtime() time.Time {
-	if t := n.cache.markerTime(); !t.IsZero() {
+	if t := n.dc().markerTime(); !t.IsZero() {
 		return t
 	}
 	return n.fsys.mounted
@@ -60,17 +68,21 @@ func (n *dirNode) dirEntry(e entry) fuse.DirEntry {
 	if e.kind == kindDir {
 		return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFDIR, Ino: n.fsys.inos.number(dirID(e.obj.Key))}
 	}
-	return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFREG, Ino: n.fsys.inos.number(fileID(e.obj.Key, e.obj.ETag))}
+	id := e.id
+	if id == "" {
+		id = fileID(e.obj.Key, e.obj.ETag)
+	}
+	return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFREG, Ino: n.fsys.inos.number(id)}
 }
 
 // Lookup finds one name through the directory's cache: with no request
 // within the TTL of a listing or of an earlier lookup of the name, else
 // with one probe (see dirCache.lookup). Only a definite miss is ENOENT.
 func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	e, found, err := n.cache.lookup(ctx, name)
+	e, found, err := n.dc().lookup(ctx, name)
 	switch {
 	case err != nil:
-		return nil, n.fsys.errno(ctx, "lookup", n.cache.prefix+name, err)
+		return nil, n.fsys.errno(ctx, "lookup", n.dc().prefix+name, err)
 	case !found:
 		return nil, syscall.ENOENT
 	}
@@ -93,9 +105,12 @@ func (n *dirNode) child(ctx context.Context, e entry, out *fuse.EntryOut) *gofs.
 		n.fsys.fillAttr(&out.Attr, syscall.S_IFDIR|n.fsys.opt.DirMode, 0, d.mtime())
 		return ch
 	}
-	id := fileID(e.obj.Key, e.obj.ETag)
+	id := e.id
+	if id == "" {
+		id = fileID(e.obj.Key, e.obj.ETag)
+	}
 	ino := n.fsys.inos.number(id)
-	nf := &fileNode{fsys: n.fsys, obj: e.obj}
+	nf := newFileNode(n.fsys, e.obj, id, false)
 	ch := n.NewInode(ctx, nf, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino, Gen: 1})
 	f := ch.Operations().(*fileNode)
 	if f == nf {
@@ -107,4 +122,4 @@ func (n *dirNode) child(ctx context.Context, e entry, out *fuse.EntryOut) *gofs.
 
 // OnForget lets the directory's inode number go once the kernel has
 // forgotten it (see inoTable).
-func (n *dirNode) OnForget() { n.fsys.inos.unpin(dirID(n.cache.prefix), n.StableAttr().Ino) }
+func (n *dirNode) OnForget() { n.fsys.inos.unpin(dirID(n.dc().prefix), n.StableAttr().Ino) }

@@ -19,33 +19,30 @@ import (
 // (listCall), shared by every reader, and kept for the TTL (then, during an
 // outage, beyond it: see stale). It replaces the probes.
 //
-// # Write mode (not built)
+// # This mount's own changes
 //
-// A read-write mount must show its own changes at once: a name created or
+// A read-write mount shows its own changes at once: a name created or
 // renamed in is found and listed, a name removed or renamed away is gone,
 // even while a listing that started before the change is still arriving,
-// or once it is installed. That belongs here and nowhere else:
-//   - changes by name (the new entry, or a tombstone), each with a
-//     sequence number, guarded by mu, and the sequence number at which each
-//     listCall started;
-//   - knownLocked answers from the changes before anything the store said;
-//   - dirSource.entry passes each listed entry through the changes (a
-//     removed name skipped, a replaced one swapped) and hands out the added
-//     names the listing lacks after its end, so offsets stay stable;
-//   - installLocked drops the changes older than the listing's start (a
-//     listing that started after a change shows it) and keeps the newer
-//     ones (a listing that started before it must not undo it).
+// or once it is installed. The changes (dirchanges.go) are kept by name,
+// each with a sequence number: knownLocked answers from them before
+// anything the store said; a directory handle's source passes every
+// listed entry through them and lists the added names after; and a
+// listing, once installed, drops the changes made before it started (it
+// shows them) and keeps the later ones.
 type dirCache struct {
 	// Constant.
 	fsys   *fileSystem
 	prefix string // "" for the bucket root, else ends in "/"
 
-	mu       sync.Mutex       // guards the fields below; never held across a request
-	listing  *dirListing      // nil until listed; kept past the TTL for outages
-	listedAt time.Time        // when listing was fetched
-	staleLog bool             // an outage was logged since the last listing
-	inflight *listCall        // the listing being fetched, if any
-	probes   map[string]probe // names looked up while no fresh listing existed
+	mu       sync.Mutex        // guards the fields below; never held across a request
+	listing  *dirListing       // nil until listed; kept past the TTL for outages
+	listedAt time.Time         // when listing was fetched
+	staleLog bool              // an outage was logged since the last listing
+	inflight *listCall         // the listing being fetched, if any
+	probes   map[string]probe  // names looked up while no fresh listing existed
+	changes  map[string]change // this mount's changes a listing may not show yet (dirchanges.go)
+	seq      uint64            // number of the last change
 }
 
 func newDirCache(fsys *fileSystem, prefix string) *dirCache {
@@ -87,6 +84,9 @@ func (c *dirCache) lookup(ctx context.Context, name string) (e entry, found bool
 // a fresh listing, the decided pages of the listing being fetched, or a
 // fresh probe. known is false when only a request can tell.
 func (c *dirCache) knownLocked(name string) (e entry, found, known bool) {
+	if ch, ok := c.changes[name]; ok {
+		return ch.e, !ch.removed, true
+	}
 	if c.listing != nil && c.fsys.fresh(c.listedAt) {
 		e, found = c.listing.entries[name]
 		return e, found, true
@@ -120,18 +120,20 @@ func (c *dirCache) markerTime() time.Time {
 func (c *dirCache) source(ctx context.Context) *dirSource {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	changes := c.changesLocked()
 	if c.listing != nil && c.fsys.fresh(c.listedAt) {
-		return &dirSource{c: c, static: c.listing}
+		return &dirSource{c: c, static: merged(c.listing, changes)}
 	}
 	call := c.inflight
 	if call == nil {
 		call = newListCall(c.prefix)
+		call.seq = c.seq
 		c.inflight = call
 		// The fetch is shared, so one caller's interrupt must not fail it
 		// for the others; the store bounds its time.
 		go c.fetch(context.WithoutCancel(ctx), call)
 	}
-	return &dirSource{c: c, call: call}
+	return &dirSource{c: c, call: call, changes: changes, seen: map[string]bool{}}
 }
 
 // fetch lists the directory page by page into call, then keeps the whole
@@ -149,20 +151,22 @@ func (c *dirCache) fetch(ctx context.Context, call *listCall) {
 	}
 	c.mu.Lock()
 	if err == nil {
-		c.installLocked(l)
+		c.installLocked(l, call.seq)
 	}
 	c.inflight = nil
 	c.mu.Unlock()
 	call.finish(err)
 }
 
-// installLocked makes l the directory's listing, fetched now. It answers
-// for every name, so the probes go.
-func (c *dirCache) installLocked(l *dirListing) {
+// installLocked makes l the directory's listing, fetched now by a listing
+// that started after change seq. It answers for every name, so the probes
+// go, and so do the changes it shows.
+func (c *dirCache) installLocked(l *dirListing, seq uint64) {
 	c.listing = l
 	c.listedAt = c.fsys.opt.Clock()
 	c.probes = nil
 	c.staleLog = false
+	c.dropSeenLocked(seq)
 }
 
 // stale returns the directory's last listing, even past its TTL, when err
@@ -205,8 +209,16 @@ func (c *dirCache) staleEntry(err error, name string, old probe) (entry, bool) {
 // safe for concurrent use: go-fuse serialises the calls on one handle.
 type dirSource struct {
 	c      *dirCache
-	static *dirListing // a whole listing, or nil
+	static *dirListing // a whole listing (with the changes applied), or nil
 	call   *listCall   // the listing being fetched, when static is nil
+
+	// With changes to apply to the listing being fetched, its entries go
+	// through them into out, which entry and ready answer from.
+	changes map[string]change // nil: none
+	out     []entry           // entries handed out so far, changes applied
+	next    int               // index in call of the next entry to pull
+	seen    map[string]bool   // names the listing gave
+	done    bool              // the listing ended, and the added names followed
 }
 
 // entry returns the i-th entry, waiting for it while the listing is being
@@ -221,10 +233,21 @@ func (s *dirSource) entry(ctx context.Context, i int) (e entry, ok bool, err err
 		}
 		return s.static.entries[s.static.names[i]], true, nil
 	}
-	e, ok, err = s.call.entry(ctx, i)
+	if s.changes != nil {
+		for len(s.out) <= i && !s.done {
+			if err = s.pull(ctx, true); err != nil {
+				break
+			}
+		}
+		if i < len(s.out) {
+			return s.out[i], true, nil
+		}
+	} else {
+		e, ok, err = s.call.entry(ctx, i)
+	}
 	if err != nil && i == 0 {
 		if l := s.c.stale(err); l != nil {
-			s.static, s.call = l, nil
+			s.static, s.call = merged(l, s.changes), nil
 			return s.entry(ctx, i)
 		}
 	}
@@ -235,6 +258,10 @@ func (s *dirSource) entry(ctx context.Context, i int) (e entry, ok bool, err err
 func (s *dirSource) ready() int {
 	if s.static != nil {
 		return len(s.static.names)
+	}
+	if s.changes != nil {
+		_ = s.pull(context.Background(), false) // decided entries only: no wait, so no failure but the listing's, which entry reports
+		return len(s.out)
 	}
 	return s.call.ready()
 }

@@ -74,7 +74,7 @@ func TestRememberedProbesStayBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := root.(*dirNode).cache
+	d := root.(*dirNode).dc()
 	for i := range maxProbes {
 		d.remember(fmt.Sprintf("old%d", i), probe{at: clock.Now()})
 	}

@@ -46,7 +46,7 @@ var _ = (gofs.FileReleasedirer)((*dirHandle)(nil))
 // open takes the source at the first READDIR or seek.
 func (h *dirHandle) open(ctx context.Context) {
 	if h.src == nil {
-		h.src = h.n.cache.source(ctx)
+		h.src = h.n.dc().source(ctx)
 	}
 }
 
@@ -78,7 +78,7 @@ func (h *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 	}
 	e, ok, err := h.src.entry(ctx, i)
 	if err != nil {
-		return nil, h.n.fsys.errno(ctx, "list", h.n.cache.prefix, err)
+		return nil, h.n.fsys.errno(ctx, "list", h.n.dc().prefix, err)
 	}
 	if !ok {
 		return nil, 0

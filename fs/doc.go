@@ -62,8 +62,32 @@
 // server stops answering mid-request; the kernel's immediate repeat of a
 // failed read is answered from the failure instead of waiting again.
 //
-// # Read-only
+// # Read-only, by default
 //
-// The mount is read-only: the kernel mount carries "ro", and every write
-// operation answers EROFS; no PUT, POST, DELETE or COPY is ever sent.
+// Unless Options.Writes.Enabled, the mount is read-only: the kernel mount
+// carries "ro", every change answers EROFS, and no PUT, POST, DELETE or
+// COPY is ever sent.
+//
+// # Writes
+//
+// A read-write mount (WriteStore) keeps one rule above all: when close(2)
+// or fsync(2) returns 0, the object is complete in the bucket; when the
+// upload fails they return EIO and nothing partial is left under the name.
+// One concern a file:
+//   - the writer of one open handle (writesession.go): new files stream up
+//     as multipart uploads from the memory budget while the program writes
+//     (stream.go, multipart.go, partsize.go, partbuf.go), everything else
+//     is staged in a sparse local file completed from the pinned base at
+//     commit (staged.go); writecommit.go, writeread.go, writeops.go and
+//     writegate.go are its calls;
+//   - the FUSE side of it (writehandle.go): a handle each, flush and fsync
+//     commit, a close by a process dying of a signal commits nothing;
+//   - the namespace (create.go, remove.go, rename.go, setattr.go): B2's
+//     name rules before any request, folders as ".bzEmpty" placeholders,
+//     renames as server-side copies;
+//   - what this mount changed in a directory, shown at once and merged
+//     with listings (dirchanges.go, in the directory's dirCache);
+//   - what outlives a mount (statedir.go, journal.go, mtimes.go): the
+//     journal of multipart uploads, staged files, and the modification
+//     times programs set, which S3 listings cannot carry.
 package fs

@@ -2,7 +2,9 @@ package fs
 
 import (
 	"context"
+	"sync"
 	"syscall"
+	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -10,14 +12,35 @@ import (
 	"github.com/b2mount/b2mount/s3backend"
 )
 
-// fileNode is one version of one object. A replaced object is a new
-// fileNode with a new inode number, so obj never changes.
+// fileNode is one file: the version of its object the mount knows, and,
+// on a read-write mount, what the mount is doing to it. Readers are pinned
+// to the version they opened (its ETag), whatever happens to the node
+// afterwards. A version replaced by another client is a new fileNode with
+// a new inode number once the directory is listed again; a version this
+// mount writes keeps the node and its number (the kernel's pages were
+// written through it).
 type fileNode struct {
 	gofs.Inode
+	fsys *fileSystem // constant
 
-	// Constant.
-	fsys *fileSystem
-	obj  s3backend.Object
+	// busy serialises what changes the file's object (a commit, a
+	// truncation, a rename, an unlink), across their requests: acquired
+	// with lock(ctx), so a waiting call can still be interrupted.
+	busy chan struct{}
+
+	mu       sync.Mutex                // guards the fields below; never held across a request
+	obj      s3backend.Object          // the version in the bucket; Key follows renames; only Key is set while pending
+	id       string                    // the identity its inode number is pinned under (inoTable)
+	pending  bool                      // created here, not in the bucket yet
+	gone     bool                      // unlinked, or overwritten by a rename: open handles commit nothing
+	setMtime time.Time                 // set by utimes while open for writing: stored with the next commit
+	writers  int                       // handles open for writing
+	handles  map[*writeHandle]struct{} // the same handles, told when the object moves
+	liveSize int64                     // the size of the content written last, while writers > 0
+}
+
+func newFileNode(fsys *fileSystem, obj s3backend.Object, id string, pending bool) *fileNode {
+	return &fileNode{fsys: fsys, busy: make(chan struct{}, 1), obj: obj, id: id, pending: pending}
 }
 
 var _ = (gofs.NodeGetattrer)((*fileNode)(nil))
@@ -25,37 +48,102 @@ var _ = (gofs.NodeOpener)((*fileNode)(nil))
 var _ = (gofs.NodeStatfser)((*fileNode)(nil))
 var _ = (gofs.NodeOnForgetter)((*fileNode)(nil))
 
+// lock takes the file's busy token, or fails with ctx.
+func (n *fileNode) lock(ctx context.Context) error {
+	select {
+	case n.busy <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (n *fileNode) unlock() { <-n.busy }
+
 // OnForget lets the file's inode number go once the kernel has forgotten
 // it (see inoTable).
-func (f *fileNode) OnForget() { f.fsys.inos.unpin(fileID(f.obj.Key, f.obj.ETag), f.StableAttr().Ino) }
+func (n *fileNode) OnForget() {
+	n.mu.Lock()
+	id := n.id
+	n.mu.Unlock()
+	n.fsys.inos.unpin(id, n.StableAttr().Ino)
+}
 
-// Getattr reports the size and LastModified (as mtime, ctime and atime)
-// from the listing or HEAD that found the file, FileMode, owned by UID/GID.
-// No request.
+// snapshot is the node's version in the bucket, and whether it has none
+// yet.
+func (n *fileNode) snapshot() (s3backend.Object, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.obj, n.pending
+}
+
+// Getattr reports the file, with no request: FileMode, owned by UID/GID;
+// the size of its object, or, while it is open for writing, of the content
+// written last; as mtime (and ctime and atime): the time a program set
+// (utimes) if this machine set one on this version, else the time B2
+// stored with it (src_last_modified_millis, known from a HEAD), else
+// LastModified from the listing.
 func (n *fileNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	n.fillAttr(&out.Attr)
 	return 0
 }
 
 func (n *fileNode) fillAttr(out *fuse.Attr) {
-	n.fsys.fillAttr(out, syscall.S_IFREG|n.fsys.opt.FileMode, n.obj.Size, n.obj.ModTime)
+	n.mu.Lock()
+	obj, size := n.obj, n.obj.Size
+	mtime := n.setMtime
+	if n.writers > 0 {
+		size = n.liveSize
+	}
+	n.mu.Unlock()
+	if mtime.IsZero() {
+		mtime = n.fsys.mtimeOf(obj)
+	}
+	n.fsys.fillAttr(out, syscall.S_IFREG|n.fsys.opt.FileMode, size, mtime)
 }
 
-// Open sends no request. Opening for writing or truncating fails with
-// EROFS. The kernel may keep this file's pages cached across opens
-// (FOPEN_KEEP_CACHE): the inode is bound to one ETag, so they cannot be
-// stale.
+// Open sends no request. A read-only open reads the version the file has
+// now, pinned to its ETag; the kernel may keep the file's pages across
+// opens (FOPEN_KEEP_CACHE), since they are dropped whenever this mount
+// writes a new version. An open for writing (a read-write mount; EROFS
+// otherwise) gets a write handle with a writer of its own (see
+// writeHandle). The kernel never passes O_TRUNC here: it truncates with a
+// SETATTR on the new handle.
 func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	if flags&syscall.O_ACCMODE != syscall.O_RDONLY || flags&syscall.O_TRUNC != 0 {
+	obj, pending := n.snapshot()
+	if flags&syscall.O_ACCMODE == syscall.O_RDONLY && flags&syscall.O_TRUNC == 0 {
+		if pending {
+			obj.Size = 0 // nothing in the bucket yet
+		}
+		h := &fileHandle{fsys: n.fsys, key: obj.Key,
+			r: newPrefetcher(n.fsys.store, obj, n.fsys.opt.Prefetch, n.fsys.shared)}
+		return h, fuse.FOPEN_KEEP_CACHE, 0
+	}
+	if n.fsys.w == nil {
 		return nil, 0, syscall.EROFS
 	}
-	h := &fileHandle{fsys: n.fsys, key: n.obj.Key,
-		r: newPrefetcher(n.fsys.store, n.obj, n.fsys.opt.Prefetch, n.fsys.shared)}
-	return h, fuse.FOPEN_KEEP_CACHE, 0
+	var base *s3backend.Object
+	if !pending {
+		base = &obj
+	}
+	return n.openWriter(base, flags), 0, 0
 }
 
 // Statfs reports a bucket as a huge, empty-looking file system.
 func (n *fileNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	statfs(out)
 	return 0
+}
+
+// mtimeOf is the modification time shown for obj: see fileNode.Getattr.
+func (f *fileSystem) mtimeOf(obj s3backend.Object) time.Time {
+	if f.w != nil {
+		if t, ok := f.w.mtimes.get(obj.Key, obj.ETag); ok {
+			return t
+		}
+	}
+	if !obj.MTime.IsZero() {
+		return obj.MTime
+	}
+	return obj.ModTime
 }

@@ -2,6 +2,7 @@ package fs
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -20,19 +21,23 @@ type fileSystem struct {
 	inos    *inoTable
 	shared  *prefetchShared // the prefetch engine's memory budget, latency meter and counters
 	mounted time.Time       // the times of directories without a marker
+	w       *writes         // nil on a read-only mount
 
 	hiddenMu sync.Mutex      // guards hidden
 	hidden   map[string]bool // keys already logged as hidden
 }
 
-// NewRoot returns the root directory of a mount of the keys under prefix
-// ("" for the whole bucket; otherwise a "/"-terminated prefix is implied).
+// NewRoot returns the root directory of a mount of the keys under prefix:
+// "" for the whole bucket, else a prefix ending in "/" (the CLI normalises
+// what the user typed). A read-write mount (opt.Writes.Enabled) needs a
+// WriteStore, and takes a directory of its own under opt.Writes.StateDir
+// (call RecoverWrites first).
 func NewRoot(store Store, prefix string, opt Options) (gofs.InodeEmbedder, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
-		prefix += "/"
+		return nil, fmt.Errorf("prefix %q does not end in /", prefix)
 	}
 	fsys := &fileSystem{
 		store:   store,
@@ -43,11 +48,24 @@ func NewRoot(store Store, prefix string, opt Options) (gofs.InodeEmbedder, error
 		mounted: opt.Clock(),
 		hidden:  make(map[string]bool),
 	}
+	if opt.Writes.Enabled {
+		ws, ok := store.(WriteStore)
+		if !ok {
+			return nil, fmt.Errorf("a read-write mount needs a store that writes")
+		}
+		w, err := openWrites(fsys, ws)
+		if err != nil {
+			return nil, err
+		}
+		fsys.w = w
+	}
 	return newDirNode(fsys, prefix), nil
 }
 
 // GoFuseOptions returns the go-fuse options for a mount with these
-// options: kernel caches for MetadataTTL, a read-only mount ("ro"), 1 MiB
+// options: kernel caches for MetadataTTL, a read-only mount ("ro") unless
+// writes are enabled (never the kernel's writeback cache: it would merge
+// and reorder writes, and a failed write would never reach close), 1 MiB
 // reads and read-ahead (see RaiseReadAhead), and the mounting user as owner.
 func GoFuseOptions(opt Options, fsName string, allowOther bool) *gofs.Options {
 	ttl := opt.MetadataTTL
@@ -61,6 +79,9 @@ func GoFuseOptions(opt Options, fsName string, allowOther bool) *gofs.Options {
 		// Replies come from memory: splicing them through a pipe only adds
 		// copies (and fails, logging each time, for 1 MiB replies).
 		DisableSplice: true,
+	}
+	if opt.Writes.Enabled {
+		mo.Options = []string{"rw"}
 	}
 	if allowOther {
 		// Let the kernel enforce the modes for other users.

@@ -2,6 +2,7 @@ package fs
 
 import (
 	"container/list"
+	"strconv"
 	"sync"
 )
 
@@ -109,4 +110,35 @@ func (t *inoTable) stats() (held, live int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.ids), len(t.ids) - t.idle.Len()
+}
+
+// newFileID is the identity of a file created by this mount and not in
+// the bucket yet: unique per creation (seq), so that it never meets an
+// older node of the same name.
+func newFileID(key string, seq uint64) string {
+	return "n\x00" + key + "\x00" + strconv.FormatUint(seq, 10)
+}
+
+// rebind moves the number n, held by a node under identity old, to
+// identity new: this mount gave the node's object a new version or a new
+// key, and the node keeps its number (the kernel knows it by it). A number
+// the table had for new already (a listing saw the new version first) is
+// forgotten: the node's wins for later lookups.
+func (t *inoTable) rebind(old, new string, n uint64) {
+	if old == new {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.ids[old]
+	if e != nil && e.n == n {
+		delete(t.ids, old)
+	} else {
+		e = &inoEntry{n: n, live: 1}
+	}
+	if x := t.ids[new]; x != nil && x != e && x.elem != nil {
+		t.idle.Remove(x.elem)
+	}
+	e.id = new
+	t.ids[new] = e
 }

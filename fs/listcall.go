@@ -17,6 +17,7 @@ import (
 // page is on its way.
 type listCall struct {
 	prefix string // constant
+	seq    uint64 // constant: the directory's last change when the listing started
 
 	mu       sync.Mutex        // guards the fields below
 	raw      s3backend.Listing // every page so far
@@ -146,6 +147,14 @@ func (c *listCall) ready() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.order)
+}
+
+// ended reports whether the listing has ended (every name decided, or
+// failed).
+func (c *listCall) ended() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.finished
 }
 
 // whole is every page listed, once finished.

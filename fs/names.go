@@ -27,6 +27,10 @@ type entry struct {
 	name string
 	kind entryKind
 	obj  s3backend.Object // for files: the object; for dirs: Key is the prefix, ModTime the marker's
+	// id, when set, is the file's identity in the inoTable instead of
+	// fileID(obj.Key, obj.ETag): a file created by this mount and not in
+	// the bucket yet (newFileID).
+	id string
 }
 
 // hiddenReason says why a name cannot be shown ("" when it can).
@@ -52,6 +56,9 @@ type dirListing struct {
 	entries map[string]entry
 	names   []string  // sorted, for Readdir
 	markerT time.Time // LastModified of the directory's own "dir/" marker, if any
+	marker  bool      // the directory has its own "dir/" marker object
+	bzEmpty bool      // the directory has its own ".bzEmpty" placeholder
+	hidden  int       // keys directly in the directory that cannot be shown
 }
 
 // hiddenKey is a key the listing could not show, for logging.
@@ -97,9 +104,10 @@ func buildListing(prefix string, l s3backend.Listing) (*dirListing, []hiddenKey)
 		name := o.Key[len(prefix):]
 		switch {
 		case name == "":
-			d.markerT = o.ModTime // the directory's own marker
+			d.markerT, d.marker = o.ModTime, true // the directory's own marker
 			continue
 		case name == bzEmpty:
+			d.bzEmpty = true
 			continue
 		case strings.IndexByte(name, '/') == len(name)-1:
 			continue // a child's marker: a directory, above
@@ -116,6 +124,7 @@ func buildListing(prefix string, l s3backend.Listing) (*dirListing, []hiddenKey)
 		}
 		d.entries[name] = entry{name: name, kind: kindFile, obj: o}
 	}
+	d.hidden = len(hidden)
 	d.names = make([]string, 0, len(d.entries))
 	for name := range d.entries {
 		d.names = append(d.names, name)

@@ -21,6 +21,9 @@ type Options struct {
 	FileMode, DirMode uint32
 	// Prefetch tunes b2mount's own prefetcher (the kernel's read-ahead is separate: see RaiseReadAhead).
 	Prefetch PrefetchOptions
+	// Writes turns write mode on and tunes it. The zero value is a
+	// read-only mount.
+	Writes WriteOptions
 	// Clock returns the current time, for the TTLs, a failed read's repeat
 	// window and the time GETs take to answer (which shapes the prefetch
 	// window); tests inject a fake. Default time.Now.
@@ -28,6 +31,28 @@ type Options struct {
 	// Logger gets one line per hidden key and per failed operation.
 	// Default: discard.
 	Logger *slog.Logger
+}
+
+// WriteOptions tune a read-write mount.
+type WriteOptions struct {
+	// Enabled makes the mount read-write (b2mount --read-write). Off
+	// (the default), the kernel mount is "ro", every change answers EROFS,
+	// and no request that changes the bucket is ever sent.
+	Enabled bool
+	// StateDir is where the mounts of one bucket and prefix on this
+	// machine keep what must outlive a mount: files staged for upload,
+	// the journal of their multipart uploads, the modification times they
+	// set (see stateDir). Required when Enabled; the CLI picks a directory
+	// per bucket and prefix under the user's cache directory.
+	StateDir string
+	// HardDelete makes unlink delete every version of a file. Off (the
+	// default), unlink hides the file as B2's DeleteObject does, and B2
+	// keeps (and bills) its older versions.
+	HardDelete bool
+	// RenameDirLimit is the most objects a folder rename moves, each with
+	// a server-side copy and a delete; a larger folder answers EXDEV, and
+	// mv then copies and deletes file by file. Default 1,000.
+	RenameDirLimit int
 }
 
 // PrefetchOptions tune how sequential reads are prefetched.
@@ -70,6 +95,7 @@ func DefaultOptions() Options {
 			PartSize:      8 << 20,
 			MemoryBudget:  64 << 20,
 		},
+		Writes: WriteOptions{RenameDirLimit: 1000},
 		Clock:  time.Now,
 		Logger: slog.New(slog.DiscardHandler),
 	}
@@ -90,6 +116,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("part size %d is not positive", o.Prefetch.PartSize)
 	case o.Prefetch.MemoryBudget < 0:
 		return fmt.Errorf("memory budget %d is negative", o.Prefetch.MemoryBudget)
+	case o.Writes.Enabled && o.Writes.StateDir == "":
+		return fmt.Errorf("a read-write mount needs a state directory")
+	case o.Writes.RenameDirLimit < 0:
+		return fmt.Errorf("rename limit %d is negative", o.Writes.RenameDirLimit)
 	case o.Clock == nil || o.Logger == nil:
 		return fmt.Errorf("options need a Clock and a Logger (start from DefaultOptions)")
 	}

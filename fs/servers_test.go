@@ -149,7 +149,7 @@ func TestListingCostAndWritesThroughRealServers(t *testing.T) {
 			}
 			noWrites(t, srv)
 
-			pm := mountBucket(t, srv, bucket, "photos")
+			pm := mountBucket(t, srv, bucket, "photos/")
 			if got := strings.Fields(run(t, "ls", pm)); !slices.Equal(got, []string{"2024"}) {
 				t.Errorf("prefix mount ls = %v, want [2024]", got)
 			}

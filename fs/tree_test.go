@@ -221,7 +221,7 @@ func TestPrefixMount(t *testing.T) {
 	st.Set("photos/2024/a.jpg", []byte("a"))
 	st.Set("photos/b.jpg", []byte("b"))
 	st.Set("other/c.jpg", []byte("c"))
-	mnt := testMount(t, st, "photos", DefaultOptions(), true)
+	mnt := testMount(t, st, "photos/", DefaultOptions(), true)
 	if got, want := names(t, mnt), []string{"2024/", "b.jpg"}; !slices.Equal(got, want) {
 		t.Errorf("prefix mount root = %v, want %v", got, want)
 	}

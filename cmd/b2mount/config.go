@@ -26,6 +26,10 @@ type config struct {
 	prefix     string
 	mountpoint string
 	envFile    string
+	// stateBase is --state-dir: where read-write mounts keep their state,
+	// in a folder per bucket (see stateDirFor); "" is the user's cache
+	// directory.
+	stateBase string
 
 	demo, allowOther, debug bool
 	version, help           bool
@@ -95,6 +99,16 @@ func parseArgs(args []string, getenv func(string) string) (*config, error) {
 	}
 	if !c.demo && c.s3.Endpoint == "" {
 		return nil, usageError("no endpoint: pass --endpoint or set ENDPOINT (e.g. https://s3.us-west-002.backblazeb2.com)")
+	}
+	if c.fs.Writes.Enabled {
+		// Editors check the write bit before they save.
+		if c.sources["file-mode"] == "default" {
+			c.fs.FileMode = rwFileMode
+		}
+		if c.sources["dir-mode"] == "default" {
+			c.fs.DirMode = rwDirMode
+		}
+		c.fs.Writes.StateDir = "-" // decided by stateDirFor once the bucket is known
 	}
 	if err := c.fs.Validate(); err != nil { // the settings above keep to it; this is a safety net
 		return nil, usageError(err.Error())

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +50,14 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer
 	}
 	fsOpt := c.fs
 	fsOpt.Logger = logger
+	access := "read-only"
+	if fsOpt.Writes.Enabled {
+		access = "read-write"
+		if fsOpt.Writes.StateDir, err = stateDirFor(c.stateBase, c.s3.Endpoint, c.s3.Bucket, c.prefix); err != nil {
+			return err
+		}
+		fs.RecoverWrites(ctx, client, c.prefix, fsOpt)
+	}
 	root, err := fs.NewRoot(client, c.prefix, fsOpt)
 	if err != nil {
 		return err
@@ -59,8 +69,8 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer
 	if err := fs.RaiseReadAhead(dir, 1<<20); err != nil {
 		logger.Debug("kernel read-ahead not raised; reads arrive in smaller requests", "err", err)
 	}
-	fmt.Fprintf(stdout, "b2mount: %s mounted read-only at %s (credentials from %s); Ctrl-C unmounts\n",
-		c.s3.Bucket+suffix(":", strings.TrimSuffix(c.prefix, "/")), dir, c.sources["credentials"])
+	fmt.Fprintf(stdout, "b2mount: %s mounted %s at %s (credentials from %s); Ctrl-C unmounts\n",
+		c.s3.Bucket+suffix(":", strings.TrimSuffix(c.prefix, "/")), access, dir, c.sources["credentials"])
 
 	done := make(chan struct{})
 	go func() {
@@ -131,6 +141,23 @@ func checkMountpoint(dir string) (string, error) {
 func isMounted(dir string) bool {
 	_, ok, _ := fs.MountedAt(dir)
 	return ok
+}
+
+// stateDirFor is where a read-write mount of bucket and prefix at
+// endpoint keeps its state: a folder of base (the user's cache directory
+// if base is "") named for the bucket and a hash of the three, so that
+// every mount of the same bucket and prefix on this machine shares it
+// (and finds what a mount that died left behind), and no other does.
+func stateDirFor(base, endpoint, bucket, prefix string) (string, error) {
+	if base == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("no place to keep the state of a read-write mount (%v): pass --state-dir DIR", err)
+		}
+		base = filepath.Join(cache, "b2mount")
+	}
+	sum := sha256.Sum256([]byte(endpoint + "\x00" + bucket + "\x00" + prefix))
+	return filepath.Join(base, bucket+"-"+hex.EncodeToString(sum[:6])), nil
 }
 
 func suffix(sep, s string) string {

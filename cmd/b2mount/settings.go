@@ -42,6 +42,13 @@ type setting struct {
 // -o metadata_ttl=...
 func (s *setting) option() string { return strings.ReplaceAll(s.name, "-", "_") }
 
+// rwFileMode and rwDirMode are the default modes of a read-write mount:
+// writable by the owner, as editors check before they save.
+const (
+	rwFileMode = 0o644
+	rwDirMode  = 0o755
+)
+
 // maxMiB bounds the MiB settings: 1 TiB, far beyond any useful value and
 // far from overflowing a count of bytes.
 const maxMiB = 1 << 20
@@ -70,9 +77,11 @@ var settings = func() []*setting {
 			apply: idInto(os.Getuid, func(c *config) *uint32 { return &c.fs.UID })},
 		{name: "gid", arg: "GID", defText: "the mounting user's group", help: "group of every file and directory",
 			apply: idInto(os.Getgid, func(c *config) *uint32 { return &c.fs.GID })},
-		{name: "file-mode", arg: "MODE", def: fmt.Sprintf("%#o", d.FileMode), help: "permission bits of files (octal)",
+		{name: "file-mode", arg: "MODE", def: fmt.Sprintf("%#o", d.FileMode), defText: fmt.Sprintf("%#o, %#o with --read-write", d.FileMode, rwFileMode),
+			help:  "permission bits of files (octal)",
 			apply: modeInto(func(c *config) *uint32 { return &c.fs.FileMode })},
-		{name: "dir-mode", arg: "MODE", def: fmt.Sprintf("%#o", d.DirMode), help: "permission bits of directories (octal)",
+		{name: "dir-mode", arg: "MODE", def: fmt.Sprintf("%#o", d.DirMode), defText: fmt.Sprintf("%#o, %#o with --read-write", d.DirMode, rwDirMode),
+			help:  "permission bits of directories (octal)",
 			apply: modeInto(func(c *config) *uint32 { return &c.fs.DirMode })},
 		{name: "allow-other", def: "false",
 			help:  "let other users in (needs user_allow_other in /etc/fuse.conf); turns on default_permissions so that the kernel enforces the modes",
@@ -111,6 +120,15 @@ var settings = func() []*setting {
 		{name: "part-size", arg: "MiB", def: mibText(d.Prefetch.PartSize),
 			help:  "largest ranged GET of a prefetch, in MiB; a window is split into 8 parts (32 when GETs take 25 ms or more to answer)",
 			apply: mibInto(1, func(c *config) *int64 { return &c.fs.Prefetch.PartSize })},
+		{name: "read-write", def: "false",
+			help:  "allow writes: copy files in, edit, rename and delete them (close returns once the file is in the bucket)",
+			apply: boolInto(func(c *config) *bool { return &c.fs.Writes.Enabled })},
+		{name: "state-dir", arg: "DIR", defText: "the user's cache directory (~/.cache/b2mount)",
+			help:  "with --read-write: where files being edited are staged, and what must outlive a mount is kept, in a folder per bucket",
+			apply: func(c *config, v string) error { c.stateBase = v; return nil }},
+		{name: "hard-delete", def: "false",
+			help:  "with --read-write: rm deletes every version of a file (B2 keeps, and bills, older versions otherwise)",
+			apply: boolInto(func(c *config) *bool { return &c.fs.Writes.HardDelete })},
 		{name: "debug", def: "false", help: "log retries, failed operations and where every setting came from",
 			apply: boolInto(func(c *config) *bool { return &c.debug })},
 		{name: "demo", def: "false", notOption: true, help: "serve the bundled sample bucket from an in-process S3 server and mount it",

@@ -88,6 +88,15 @@ type Quirks struct {
 	// files, so NAME_MAX (255) applies and a longer one cannot be stored
 	// (S3 and B2 take any key up to 1,024 bytes).
 	MaxNameLen int
+	// B2NameRules: the server refuses to create a key B2's file-name
+	// rules forbid (a character below 32 or DEL, a trailing "/"): B2
+	// itself, and the test servers behind the proxy, which keeps B2's
+	// rules for writes. The write cases create no such key.
+	B2NameRules bool
+	// NoForbiddenKeys: no key B2's name rules forbid can be put, not even
+	// out of band (B2 itself): the read cases that need one (a control
+	// character, a "dir/" marker) are not registered, or leave it out.
+	NoForbiddenKeys bool
 	// NoVersions: the bucket keeps no older versions of a replaced or
 	// deleted key, and writes answer no version id (gofakes3 and
 	// versitygw buckets without versioning). B2 keeps every version until
