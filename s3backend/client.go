@@ -48,6 +48,7 @@ type Client struct {
 	retryAfterCap   time.Duration
 	listPageSize    int32 // MaxKeys of a listing's pages; 0: the server's default
 	log             *slog.Logger
+	observer        Observer // nil: nobody is told of requests
 
 	// copyLimit is the largest source one CopyObject copies, and
 	// copyPartSize the largest range of a larger one: CopyLimit both;
@@ -104,6 +105,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		retryAfterCap:   orDefault(cfg.RetryAfterMax, DefaultRetryAfterMax),
 		listPageSize:    int32(cfg.ListPageSize),
 		log:             cfg.Logger,
+		observer:        cfg.Observer,
 		copyLimit:       CopyLimit,
 		copyPartSize:    CopyLimit,
 		now:             time.Now,
@@ -128,6 +130,10 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		o.HTTPClient = newHTTPClient()
 		if cfg.HTTPClient != nil {
 			o.HTTPClient = cfg.HTTPClient
+		}
+		if c.observer != nil {
+			o.APIOptions = append(o.APIOptions, addProbe)
+			o.HTTPClient = observedHTTP{inner: o.HTTPClient, obs: c.observer}
 		}
 	}
 

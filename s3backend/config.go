@@ -61,6 +61,9 @@ type Config struct {
 	ListPageSize int
 	// Logger receives retries and warnings; never secrets. Default: discard.
 	Logger *slog.Logger
+	// Observer, when set, is told of every request sent and of the object
+	// bytes that cross the wire (metrics). Optional.
+	Observer Observer
 	// HTTPClient replaces the default transport (tests). Optional.
 	HTTPClient *http.Client
 }
