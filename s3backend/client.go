@@ -71,7 +71,8 @@ type Client struct {
 // resolveRegion, no SDK retries (this package retries itself), and checksums
 // only "when required" (B2 answers 400 to x-amz-checksum-* headers). With
 // KeyID/SecretKey the credentials are static; otherwise the SDK's default
-// chain is loaded (shared profile cfg.Profile if set), which reads local
+// chain is loaded (shared profile cfg.Profile if set, from the files
+// cfg.CredentialsFile and cfg.ConfigFile if set), which reads local
 // files and the environment but sends nothing.
 func New(ctx context.Context, cfg Config) (*Client, error) {
 	endpoint, err := normaliseEndpoint(cfg.Endpoint)
@@ -151,6 +152,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if cfg.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
+	}
+	if cfg.CredentialsFile != "" {
+		opts = append(opts, config.WithSharedCredentialsFiles([]string{cfg.CredentialsFile}))
+	}
+	if cfg.ConfigFile != "" {
+		opts = append(opts, config.WithSharedConfigFiles([]string{cfg.ConfigFile}))
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

@@ -96,3 +96,33 @@ func TestSharedProfileCredentials(t *testing.T) {
 		t.Error("unknown profile accepted")
 	}
 }
+
+// At boot there is no HOME: the shared credentials and config files can
+// be named in the Config, and are read even where the environment names
+// no file at all.
+func TestSharedFilesFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	creds := filepath.Join(dir, "creds")
+	if err := os.WriteFile(creds, []byte("[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = filesecret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "conf")
+	if err := os.WriteFile(conf, []byte("[default]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"HOME", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+		"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	f := newFake(t)
+	c := newClient(t, f.srv.URL, func(cfg *s3backend.Config) {
+		cfg.KeyID, cfg.SecretKey, cfg.CredentialsFile, cfg.ConfigFile = "", "", creds, conf
+	})
+	if err := c.Check(context.Background(), ""); err != nil {
+		t.Fatal(err)
+	}
+	if reqs := f.requests(); len(reqs) != 1 || !strings.Contains(reqs[0].Header.Get("Authorization"), "Credential=FILEKEY/") {
+		t.Errorf("the credentials file was not used: %+v", reqs)
+	}
+}
