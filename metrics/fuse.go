@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -64,10 +65,13 @@ var fuseOpNames = [numFuseOps]string{
 	"flush", "fsync", "fallocate", "opendir", "readdir", "readdirplus", "releasedir", "fsyncdir", "statfs", "statx",
 }
 
-// fuseMetrics are the FUSE side's instruments.
+// fuseMetrics are the FUSE side's instruments. An operation's series
+// appear once it has been seen.
 type fuseMetrics struct {
-	latency [numFuseOps]prometheus.Observer // per operation, resolved once
-	errors  *prometheus.CounterVec          // by operation and errno
+	latencies *prometheus.HistogramVec
+	// latency caches latencies' histogram of each operation.
+	latency [numFuseOps]atomic.Pointer[prometheus.Observer]
+	errors  *prometheus.CounterVec // by operation and errno
 }
 
 func newFuseMetrics(reg prometheus.Registerer) *fuseMetrics {
@@ -82,16 +86,22 @@ func newFuseMetrics(reg prometheus.Registerer) *fuseMetrics {
 		Help: "FUSE operations answered with an error, by operation and errno (ENOENT, EIO, EACCES, EROFS, ...).",
 	}, []string{"operation", "errno"})
 	reg.MustRegister(lat, errs)
-	m := &fuseMetrics{errors: errs}
-	for i, name := range fuseOpNames {
-		m.latency[i] = lat.WithLabelValues(name)
+	return &fuseMetrics{latencies: lat, errors: errs}
+}
+
+// latencyOf is the histogram of operation op.
+func (m *fuseMetrics) latencyOf(op int) prometheus.Observer {
+	if o := m.latency[op].Load(); o != nil {
+		return *o
 	}
-	return m
+	o := m.latencies.WithLabelValues(fuseOpNames[op]) // the same one for every caller
+	m.latency[op].Store(&o)
+	return o
 }
 
 // done records an operation that started at start and answered st.
 func (m *fuseMetrics) done(op int, start time.Time, st fuse.Status) {
-	m.latency[op].Observe(time.Since(start).Seconds())
+	m.latencyOf(op).Observe(time.Since(start).Seconds())
 	if st != fuse.OK {
 		m.errors.WithLabelValues(fuseOpNames[op], errnoName(st)).Inc()
 	}
