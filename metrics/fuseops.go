@@ -11,6 +11,12 @@ import (
 func (t timedFS) Lookup(c <-chan struct{}, h *fuse.InHeader, name string, out *fuse.EntryOut) fuse.Status {
 	start := time.Now()
 	st := t.RawFileSystem.Lookup(c, h, name, out)
+	if st == fuse.OK && out.NodeId == 0 {
+		// A negative entry (go-fuse's answer to ENOENT when misses are
+		// cached): the kernel answers the program ENOENT.
+		t.m.done(opLookup, start, fuse.ENOENT)
+		return st
+	}
 	t.m.done(opLookup, start, st)
 	return st
 }

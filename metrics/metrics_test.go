@@ -185,3 +185,21 @@ func TestCostTakesEachDaysFreeAllowance(t *testing.T) {
 		t.Errorf("cost metric %v, summary %v", got, s.Cost)
 	}
 }
+
+// negativeEntry answers every lookup as go-fuse does a miss when misses
+// are cached: OK with node 0.
+type negativeEntry struct{ fuse.RawFileSystem }
+
+func (negativeEntry) Lookup(<-chan struct{}, *fuse.InHeader, string, *fuse.EntryOut) fuse.Status {
+	return fuse.OK
+}
+
+// A negative entry is ENOENT to the program that looked the name up, and
+// counts as one.
+func TestNegativeEntryIsENOENT(t *testing.T) {
+	m := New(Options{})
+	m.WrapFUSE(negativeEntry{fuse.NewDefaultRawFileSystem()}).Lookup(nil, &fuse.InHeader{}, "x", &fuse.EntryOut{})
+	if n := scrape(t, m)[`b2mount_fuse_errors_total{errno="ENOENT",operation="lookup"}`]; n != 1 {
+		t.Errorf("ENOENT counted %v times, want 1", n)
+	}
+}
