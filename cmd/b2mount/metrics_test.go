@@ -136,7 +136,7 @@ func TestMetricsMatchTheServersCounts(t *testing.T) {
 	}
 	t.Logf("requests: %v", metricCounts)
 	for series, want := range map[string]float64{
-		`b2mount_s3_retries_total{operation="GetObject"}`:                          2,
+		`b2mount_s3_retries_total{operation="GetObject"}`:                         2,
 		`b2mount_s3_requests_total{class="B",operation="GetObject",status="503"}`: 2,
 		`b2mount_s3_received_bytes_total`:                                         float64(srv.Proxy.ResponseBytes()),
 		`b2mount_s3_sent_bytes_total`:                                             0,
