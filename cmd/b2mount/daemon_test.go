@@ -87,17 +87,19 @@ func TestDaemonFailures(t *testing.T) {
 	}
 }
 
-// processesOf lists the command lines of the running processes of exe.
-func processesOf(t *testing.T, exe string) []string {
+// processesOf returns the command lines of the running processes of exe,
+// by pid.
+func processesOf(t *testing.T, exe string) map[int]string {
 	t.Helper()
-	var out []string
+	out := map[int]string{}
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, p := range procs {
 		if e, err := os.Readlink(p + "/exe"); err != nil || e != exe {
 			continue
 		}
+		pid, _ := strconv.Atoi(filepath.Base(p))
 		if cmd, err := os.ReadFile(p + "/cmdline"); err == nil {
-			out = append(out, strings.ReplaceAll(string(cmd), "\x00", " "))
+			out[pid] = strings.ReplaceAll(string(cmd), "\x00", " ")
 		}
 	}
 	return out

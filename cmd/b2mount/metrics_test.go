@@ -157,6 +157,7 @@ func TestMetricsMatchTheServersCounts(t *testing.T) {
 			t.Errorf("%s = %v, want more than 0", series, got[series])
 		}
 	}
+	checkREADMEMetrics(t, got)
 	if got[`b2mount_prefetch_served_bytes_total`] > float64(len(big)+3) {
 		t.Errorf("served %v bytes from buffers, more than the files hold", got[`b2mount_prefetch_served_bytes_total`])
 	}
