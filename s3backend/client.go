@@ -49,6 +49,8 @@ type Client struct {
 	listPageSize    int32 // MaxKeys of a listing's pages; 0: the server's default
 	log             *slog.Logger
 	observer        Observer // nil: nobody is told of requests
+	// chain is the SDK's default credentials chain, nil with a static key.
+	chain aws.CredentialsProvider
 
 	// copyLimit is the largest source one CopyObject copies, and
 	// copyPartSize the largest range of a larger one: CopyLimit both;
@@ -164,6 +166,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("s3backend: loading AWS default configuration: %w", err)
 	}
 	c.s3 = s3.NewFromConfig(awsCfg, tune)
+	c.chain = awsCfg.Credentials
 	return c, nil
 }
 

@@ -62,6 +62,9 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, rep reporter) er
 	}
 	logger.Debug("settings", c.logAttrs(client.Region())...)
 	if err := client.Check(ctx, c.prefix); err != nil {
+		if errors.Is(err, s3backend.ErrNoCredentials) {
+			return fmt.Errorf("%v; set KEY_ID and APPLICATION_KEY in the environment or in an env file (--env-file PATH, -o env_file=PATH)", err)
+		}
 		return err
 	}
 	fsOpt := c.fs
