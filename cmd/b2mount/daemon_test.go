@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -23,14 +24,23 @@ func TestDaemonMountsThenUmountEndsIt(t *testing.T) {
 	dir := t.TempDir()
 	logFile := filepath.Join(t.TempDir(), "daemon.log")
 	cleanupDaemon(t, dir, logFile)
-	environ := append(serverEnv(t, srv), "NOTIFY_SOCKET="+notify.path)
-	code, stdout, stderr := command(t, environ, binary, "--daemon", "--log-file", logFile, "photos", dir)
-	if code != 0 || stderr != "" {
-		t.Fatalf("b2mount --daemon: exit %d, stderr %q", code, stderr)
+	// The command runs in a process group of its own, as automount's
+	// children do: the daemon must stay in it (autofs tells the processes
+	// that mount for it by their process group), so no setsid.
+	cmd := exec.Command(binary, "--daemon", "--log-file", logFile, "photos", dir)
+	cmd.Env = append(serverEnv(t, srv), "NOTIFY_SOCKET="+notify.path)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil || stderr.String() != "" {
+		t.Fatalf("b2mount --daemon: %v, stderr %q", err, stderr.String())
 	}
 	pid := daemonPid(t, logFile, dir)
-	if want := "b2mount: mounted at " + dir + "; the daemon (pid " + strconv.Itoa(pid) + ") serves it until umount " + dir + "\n"; stdout != want {
-		t.Errorf("stdout %q, want %q", stdout, want)
+	if pgrp, sid := processGroup(t, pid); pgrp != cmd.Process.Pid || sid != mySession(t) {
+		t.Errorf("daemon in process group %d, session %d; want the command's group %d and this session", pgrp, sid, cmd.Process.Pid)
+	}
+	if want := "b2mount: mounted at " + dir + "; the daemon (pid " + strconv.Itoa(pid) + ") serves it until umount " + dir + "\n"; stdout.String() != want {
+		t.Errorf("stdout %q, want %q", stdout.String(), want)
 	}
 	if msg := notify.next(t); msg != "READY=1" || !mounted(dir) {
 		t.Errorf("first sd_notify message %q, mounted %v; want READY=1 once mounted", msg, mounted(dir))
@@ -128,4 +138,25 @@ func TestReadinessOverNotifySocket(t *testing.T) {
 	if !regexp.MustCompile(`msg="B2 transactions since the mount" class_a=0 class_b=1 class_c=2 `).MatchString(p.stderr.String()) {
 		t.Errorf("no cost line on stderr:\n%s", p.stderr)
 	}
+}
+
+// processGroup reads the process group and the session of pid from
+// /proc/PID/stat.
+func processGroup(t *testing.T, pid int) (pgrp, sid int) {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pid (comm) state ppid pgrp session ...
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	pgrp, _ = strconv.Atoi(f[2])
+	sid, _ = strconv.Atoi(f[3])
+	return pgrp, sid
+}
+
+// mySession is this process's session.
+func mySession(t *testing.T) int {
+	_, sid := processGroup(t, os.Getpid())
+	return sid
 }

@@ -71,6 +71,7 @@ func runAs(ctx context.Context, argv0 string, args []string, getenv func(string)
 		for _, w := range c.warnings {
 			fmt.Fprintf(stderr, "b2mount: warning: %s\n", w)
 		}
+		c.absolutePaths() // for the messages; the daemon reads args itself
 		return runDaemonParent(ctx, c, argv0, args, stdout, stderr)
 	}
 	if status != nil {
