@@ -17,8 +17,54 @@ import (
 	"github.com/b2mount/b2mount/internal/testenv"
 )
 
-// s3Ops are the S3 names of the proxy's ops that a read-only mount sends.
-var s3Ops = map[string]string{s3test.OpList: "ListObjectsV2", s3test.OpHead: "HeadObject", s3test.OpGet: "GetObject"}
+// s3Ops are the S3 names of the proxy's ops.
+var s3Ops = map[string]string{
+	s3test.OpList: "ListObjectsV2", s3test.OpHead: "HeadObject", s3test.OpGet: "GetObject",
+	s3test.OpListVersions: "ListObjectVersions", s3test.OpListUploads: "ListMultipartUploads",
+	s3test.OpPut: "PutObject", s3test.OpCopy: "CopyObject", s3test.OpCreateUpload: "CreateMultipartUpload",
+	s3test.OpUploadPart: "UploadPart", s3test.OpUploadPartCopy: "UploadPartCopy",
+	s3test.OpCompleteUpload: "CompleteMultipartUpload", s3test.OpAbortUpload: "AbortMultipartUpload",
+	s3test.OpDelete: "DeleteObject",
+}
+
+// sameCounts scrapes url until its requests by operation are the
+// proxy's (the proxy counts a request when it arrives, the metrics when
+// it ends) and the proxy has none in flight, up to a hang; it returns the
+// last scrape and both counts.
+func sameCounts(t *testing.T, srv *s3test.Server, url string) (scrape map[string]float64, metrics, server map[string]int) {
+	t.Helper()
+	deadline := time.Now().Add(hangWait)
+	for {
+		server = map[string]int{}
+		for op, n := range srv.Proxy.Counts() {
+			name, ok := s3Ops[op]
+			if !ok {
+				name = "proxy op " + op
+			}
+			server[name] = n
+		}
+		scrape = scrapeMetrics(t, url)
+		metrics, _ = byOperation(scrape)
+		if (maps.Equal(metrics, server) && !inFlight(srv)) || time.Now().After(deadline) {
+			return scrape, metrics, server
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// metricsURL waits for the address a mount serves its metrics at.
+func metricsURL(t *testing.T, p *mountProc) string {
+	t.Helper()
+	var url string
+	waitFor(t, "the metrics address in the log", func() bool {
+		m := regexp.MustCompile(`msg="serving metrics" url=(\S+)`).FindStringSubmatch(p.stderr.String())
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil
+	})
+	return url
+}
 
 // scrapeMetrics fetches and parses url.
 func scrapeMetrics(t *testing.T, url string) map[string]float64 {
@@ -83,14 +129,7 @@ func TestMetricsMatchTheServersCounts(t *testing.T) {
 	}
 	dir := t.TempDir()
 	p := startMount(t, serverEnv(t, srv), "--metrics-addr", "127.0.0.1:0", "--b2-prices", "B=1/1,C=10/1,free=0", "photos", dir)
-	var url string
-	waitFor(t, "the metrics address in the log", func() bool {
-		m := regexp.MustCompile(`msg="serving metrics" url=(\S+)`).FindStringSubmatch(p.stderr.String())
-		if m != nil {
-			url = m[1]
-		}
-		return m != nil
-	})
+	url := metricsURL(t, p)
 
 	// The workload: list, read every file, look up a name that is not there.
 	_, ls, _ := command(t, nil, "ls", "-lR", dir)
@@ -106,28 +145,8 @@ func TestMetricsMatchTheServersCounts(t *testing.T) {
 		t.Errorf("stat of a missing name: %v", err)
 	}
 
-	// Requests are counted when they end; the proxy counts them when they
-	// arrive: wait for the two to agree, up to a hang.
-	var got map[string]float64
-	var metricCounts map[string]int
-	var classes map[string]string
-	wantCounts := map[string]int{}
-	deadline := time.Now().Add(hangWait)
-	for {
-		for op, n := range srv.Proxy.Counts() {
-			name, ok := s3Ops[op]
-			if !ok {
-				name = "proxy op " + op
-			}
-			wantCounts[name] = n
-		}
-		got = scrapeMetrics(t, url)
-		metricCounts, classes = byOperation(got)
-		if (maps.Equal(metricCounts, wantCounts) && !inFlight(srv)) || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	got, metricCounts, wantCounts := sameCounts(t, srv, url)
+	_, classes := byOperation(got)
 	if !maps.Equal(metricCounts, wantCounts) {
 		t.Fatalf("requests by operation: metrics %v, the server saw %v", metricCounts, wantCounts)
 	}
@@ -175,4 +194,50 @@ func TestMetricsMatchTheServersCounts(t *testing.T) {
 	if n := strings.Count(p.stderr.String(), costLine); n != 2 {
 		t.Errorf("%d cost lines %q (SIGUSR1, unmount), want 2:\n%s", n, costLine, p.stderr)
 	}
+}
+
+// Writes too: every request of uploads, renames and deletes is counted
+// exactly, with its class, and every body byte the server read.
+func TestMetricsOfWritesMatchTheServersCounts(t *testing.T) {
+	testenv.RequireFUSE(t)
+	srv := testenv.StartServer(t, s3test.KindVersity)
+	if err := srv.CreateBucket("photos"); err != nil {
+		t.Fatal(err)
+	}
+	srv.Proxy.ResetCounts()
+	dir := t.TempDir()
+	p := newMountProc(serverEnv(t, srv), "--read-write", "--state-dir", t.TempDir(), "--metrics-addr", "127.0.0.1:0", "photos", dir)
+	p.start(t)
+	waitFor(t, "the ready line", func() bool { return strings.Contains(p.stdout.String(), "mounted read-write at") })
+	url := metricsURL(t, p)
+	src := filepath.Join(t.TempDir(), "big.bin")
+	os.WriteFile(src, bytes.Repeat([]byte("x"), 12<<20), 0o644) // parts
+	for _, c := range [][]string{
+		{"cp", src, filepath.Join(dir, "big.bin")},
+		{"sh", "-c", `echo small > "$1/small.txt"`, "sh", dir},
+		{"mv", filepath.Join(dir, "small.txt"), filepath.Join(dir, "moved.txt")},
+		{"rm", filepath.Join(dir, "moved.txt")},
+	} {
+		if code, out, errOut := command(t, nil, c[0], c[1:]...); code != 0 {
+			t.Fatalf("%q: exit %d: %s%s", c, code, out, errOut)
+		}
+	}
+	got, metricCounts, wantCounts := sameCounts(t, srv, url)
+	if !maps.Equal(metricCounts, wantCounts) {
+		t.Fatalf("requests by operation: metrics %v, the server saw %v", metricCounts, wantCounts)
+	}
+	t.Logf("requests: %v", metricCounts)
+	_, classes := byOperation(got)
+	for op, class := range map[string]string{"UploadPart": "A", "CompleteMultipartUpload": "A", "CopyObject": "C", "DeleteObject": "A"} {
+		if classes[op] != class {
+			t.Errorf("%s: class %q (requests %v), want %s", op, classes[op], metricCounts, class)
+		}
+	}
+	if sent := got["b2mount_s3_sent_bytes_total"]; sent != float64(srv.Proxy.RequestBytes()) || sent < 12<<20 {
+		t.Errorf("sent %v bytes, the server read %d", sent, srv.Proxy.RequestBytes())
+	}
+	if received := got["b2mount_s3_received_bytes_total"]; received != float64(srv.Proxy.ResponseBytes()) {
+		t.Errorf("received %v bytes, the server sent %d", received, srv.Proxy.ResponseBytes())
+	}
+	p.stop(t, syscall.SIGTERM)
 }
