@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/b2mount/b2mount/s3backend"
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -43,6 +44,7 @@ type prefetcher struct {
 	pool    *bufPool        // the mount's memory budget
 	latency *latencyMeter   // the mount's, fed by every part fetch
 	fetches *fetchCounter   // the mount's part fetches in flight
+	served  *atomic.Int64   // the mount's bytes served from buffers
 	ctx     context.Context // lives as long as the handle; parent of every part fetch
 	stop    context.CancelFunc
 
@@ -57,7 +59,7 @@ type prefetcher struct {
 func newPrefetcher(store Store, obj s3backend.Object, opt PrefetchOptions, shared *prefetchShared) *prefetcher {
 	ctx, stop := context.WithCancel(context.Background())
 	return &prefetcher{store: store, obj: obj, opt: opt,
-		pool: shared.pool, latency: shared.latency, fetches: shared.fetches,
+		pool: shared.pool, latency: shared.latency, fetches: shared.fetches, served: &shared.served,
 		ctx: ctx, stop: stop, lastEnd: -1}
 }
 
@@ -96,6 +98,7 @@ func (r *prefetcher) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 		}
 		res.slices = p.appendSlices(res.slices, lo-p.off, hi-p.off)
 	}
+	r.served.Add(end - off)
 	return res, nil
 }
 

@@ -2,6 +2,7 @@ package fs
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,6 +14,7 @@ type prefetchShared struct {
 	pool    *bufPool      // the memory budget
 	latency *latencyMeter // how long GETs take to answer
 	fetches *fetchCounter // part fetches in flight
+	served  atomic.Int64  // bytes reads got from prefetch buffers (Stats.PrefetchServed)
 }
 
 // newPrefetchShared returns the shared state of a mount's prefetchers with

@@ -6,22 +6,33 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// Check proves, before anything is mounted, that the endpoint answers, the
-// credentials are accepted, the bucket exists and the key may list and read
-// it: one ListObjectsV2 (MaxKeys 1, delimiter "/", Prefix prefix) and one
-// HEAD of the first object, since B2 keys can have listFiles without
-// readFiles. When the top level holds only folders, one more ListObjectsV2
-// (MaxKeys 1, no delimiter) finds an object deeper down to HEAD. All are
-// retried like any request on transient failures. Its error reads as one line a user understands (and never
-// contains the secret), and still wraps the sentinel and the cause for
-// errors.Is/As. Safe for concurrent use.
+// Check proves, before anything is mounted, that there are credentials
+// (without a key, that the SDK's default chain finds some, else
+// ErrNoCredentials), that the endpoint answers, the credentials are
+// accepted, the bucket exists and the key may list and read it: one
+// ListObjectsV2 (MaxKeys 1, delimiter "/", Prefix prefix) and one HEAD of
+// the first object, since B2 keys can have listFiles without readFiles.
+// When the top level holds only folders, one more ListObjectsV2 (MaxKeys
+// 1, no delimiter) finds an object deeper down to HEAD. All are retried
+// like any request on transient failures. Its error reads as one line a
+// user understands (and never contains the secret), and still wraps the
+// sentinel and the cause for errors.Is/As. Safe for concurrent use.
 func (c *Client) Check(ctx context.Context, prefix string) error {
+	if c.chain != nil {
+		// Without a key of its own, the client signs with what the SDK's
+		// chain finds; finding nothing is not the bucket's fault.
+		if _, err := c.chain.Retrieve(ctx); err != nil {
+			return &checkError{msg: "no key was given, and the AWS SDK found none: " + oneLine(err.Error()),
+				err: fmt.Errorf("%w: %w", ErrNoCredentials, err)}
+		}
+	}
 	page, err := c.listPage(ctx, prefix, nil, 1)
 	if err == nil {
 		objs := page.Contents
@@ -136,3 +147,5 @@ func netCause(err error) string {
 		cause = next
 	}
 }
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

@@ -48,6 +48,9 @@ type Client struct {
 	retryAfterCap   time.Duration
 	listPageSize    int32 // MaxKeys of a listing's pages; 0: the server's default
 	log             *slog.Logger
+	observer        Observer // nil: nobody is told of requests
+	// chain is the SDK's default credentials chain, nil with a static key.
+	chain aws.CredentialsProvider
 
 	// copyLimit is the largest source one CopyObject copies, and
 	// copyPartSize the largest range of a larger one: CopyLimit both;
@@ -70,7 +73,8 @@ type Client struct {
 // resolveRegion, no SDK retries (this package retries itself), and checksums
 // only "when required" (B2 answers 400 to x-amz-checksum-* headers). With
 // KeyID/SecretKey the credentials are static; otherwise the SDK's default
-// chain is loaded (shared profile cfg.Profile if set), which reads local
+// chain is loaded (shared profile cfg.Profile if set, from the files
+// cfg.CredentialsFile and cfg.ConfigFile if set), which reads local
 // files and the environment but sends nothing.
 func New(ctx context.Context, cfg Config) (*Client, error) {
 	endpoint, err := normaliseEndpoint(cfg.Endpoint)
@@ -104,6 +108,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		retryAfterCap:   orDefault(cfg.RetryAfterMax, DefaultRetryAfterMax),
 		listPageSize:    int32(cfg.ListPageSize),
 		log:             cfg.Logger,
+		observer:        cfg.Observer,
 		copyLimit:       CopyLimit,
 		copyPartSize:    CopyLimit,
 		now:             time.Now,
@@ -129,6 +134,10 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		if cfg.HTTPClient != nil {
 			o.HTTPClient = cfg.HTTPClient
 		}
+		if c.observer != nil {
+			o.APIOptions = append(o.APIOptions, addProbe)
+			o.HTTPClient = observedHTTP{inner: o.HTTPClient, obs: c.observer}
+		}
 	}
 
 	if cfg.KeyID != "" {
@@ -146,11 +155,18 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
 	}
+	if cfg.CredentialsFile != "" {
+		opts = append(opts, config.WithSharedCredentialsFiles([]string{cfg.CredentialsFile}))
+	}
+	if cfg.ConfigFile != "" {
+		opts = append(opts, config.WithSharedConfigFiles([]string{cfg.ConfigFile}))
+	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("s3backend: loading AWS default configuration: %w", err)
 	}
 	c.s3 = s3.NewFromConfig(awsCfg, tune)
+	c.chain = awsCfg.Credentials
 	return c, nil
 }
 

@@ -21,6 +21,11 @@ type Config struct {
 	KeyID     string
 	SecretKey string
 	Profile   string
+	// CredentialsFile and ConfigFile replace the default chain's
+	// ~/.aws/credentials and ~/.aws/config (at boot there is no HOME).
+	// Empty: the SDK's own choice (AWS_SHARED_CREDENTIALS_FILE,
+	// AWS_CONFIG_FILE, else ~/.aws).
+	CredentialsFile, ConfigFile string
 	// VirtualHostStyle addresses the bucket as <bucket>.<host>; default path style.
 	VirtualHostStyle bool
 	// MaxAttempts bounds the consecutive failed tries of one operation (first
@@ -61,6 +66,9 @@ type Config struct {
 	ListPageSize int
 	// Logger receives retries and warnings; never secrets. Default: discard.
 	Logger *slog.Logger
+	// Observer, when set, is told of every request sent and of the object
+	// bytes that cross the wire (metrics). Optional.
+	Observer Observer
 	// HTTPClient replaces the default transport (tests). Optional.
 	HTTPClient *http.Client
 }

@@ -96,3 +96,58 @@ func TestSharedProfileCredentials(t *testing.T) {
 		t.Error("unknown profile accepted")
 	}
 }
+
+// At boot there is no HOME: the shared credentials and config files can
+// be named in the Config, and are read even where the environment names
+// no file at all.
+func TestSharedFilesFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	creds := filepath.Join(dir, "creds")
+	if err := os.WriteFile(creds, []byte("[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = filesecret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "conf")
+	if err := os.WriteFile(conf, []byte("[default]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"HOME", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+		"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	f := newFake(t)
+	c := newClient(t, f.srv.URL, func(cfg *s3backend.Config) {
+		cfg.KeyID, cfg.SecretKey, cfg.CredentialsFile, cfg.ConfigFile = "", "", creds, conf
+	})
+	if err := c.Check(context.Background(), ""); err != nil {
+		t.Fatal(err)
+	}
+	if reqs := f.requests(); len(reqs) != 1 || !strings.Contains(reqs[0].Header.Get("Authorization"), "Credential=FILEKEY/") {
+		t.Errorf("the credentials file was not used: %+v", reqs)
+	}
+}
+
+// Without a key and with nothing for the SDK's chain to find (no
+// variables, no files, no instance metadata), Check says so before any
+// request, instead of blaming the bucket.
+func TestCheckWithoutAnyCredentials(t *testing.T) {
+	dir := t.TempDir()
+	for _, v := range []string{"HOME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+		"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	f := newFake(t)
+	c := newClient(t, f.srv.URL, func(cfg *s3backend.Config) { cfg.KeyID, cfg.SecretKey = "", "" })
+	err := c.Check(context.Background(), "")
+	if !errors.Is(err, s3backend.ErrNoCredentials) || !strings.HasPrefix(err.Error(), "no key was given, and the AWS SDK found none: ") ||
+		strings.Contains(err.Error(), "\n") {
+		t.Errorf("Check: %v, want ErrNoCredentials in one line", err)
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Errorf("%d requests sent without credentials", n)
+	}
+}

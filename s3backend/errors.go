@@ -18,6 +18,9 @@ var (
 	// ErrBadCredentials: the key id or secret is wrong (InvalidAccessKeyId,
 	// SignatureDoesNotMatch, 401).
 	ErrBadCredentials = errors.New("invalid credentials")
+	// ErrNoCredentials: no key was given and the AWS SDK's default chain
+	// found none (Check).
+	ErrNoCredentials = errors.New("no credentials")
 	// ErrChanged: the object no longer matches the ETag it was opened with
 	// (412 PreconditionFailed on an If-Match GET, or a different ETag came back).
 	ErrChanged = errors.New("object changed since it was listed")

@@ -74,7 +74,7 @@ func (r *retrier) run(ctx context.Context, deadline time.Time, attempt attemptFu
 			}
 			left -= d
 		}
-		err := attempt(ctx, min(r.c.requestTimeout+r.slack, left))
+		err := r.try(ctx, min(r.c.requestTimeout+r.slack, left), attempt)
 		if err == nil {
 			return nil
 		}

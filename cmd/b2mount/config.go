@@ -2,17 +2,19 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"strings"
+	"time"
 
 	"github.com/b2mount/b2mount/fs"
+	"github.com/b2mount/b2mount/metrics"
 	"github.com/b2mount/b2mount/s3backend"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// defaultDaemonWait bounds the wait for a daemon's mount: the check before
+// mounting may take --operation-timeout (30 s) for a request before it
+// can say what is wrong, so the bound leaves room for that.
+const defaultDaemonWait = time.Minute
 
 // config is everything a mount needs, resolved from flags, the
 // environment, a .env file and defaults, in that order of precedence.
@@ -34,6 +36,21 @@ type config struct {
 	demo, allowOther, debug bool
 	version, help           bool
 
+	// daemon serves in the background once mounted (--daemon, or as a
+	// mount helper); daemonWait bounds the wait for the mount.
+	daemon     bool
+	daemonWait time.Duration
+	// helper is set when mount(8) runs b2mount (see cmdline.helper).
+	helper bool
+	// fake is mount -f: everything but the mount.
+	fake bool
+	// logFile is where a daemon logs; "" is syslog.
+	logFile string
+	// metricsAddr is where /metrics is served; "" is nowhere.
+	metricsAddr string
+	// prices estimate what the requests cost.
+	prices metrics.Prices
+
 	// sources says where each setting came from, for the log (never values
 	// of secrets): the setting's name, or "credentials", to "--endpoint",
 	// "ENDPOINT (environment)", "default", ...
@@ -54,13 +71,20 @@ type usageError string
 
 func (e usageError) Error() string { return string(e) }
 
-// parseArgs resolves the configuration. getenv reads the environment.
+// parseArgs resolves the configuration of `b2mount args...`.
 func parseArgs(args []string, getenv func(string) string) (*config, error) {
-	given, rest, err := parseFlags(args)
+	return parseInvocation("b2mount", args, getenv)
+}
+
+// parseInvocation resolves the configuration of a run by the name argv0
+// (a mount helper's name makes it one) with args.
+func parseInvocation(argv0 string, args []string, getenv func(string) string) (*config, error) {
+	cl, err := parseCommandLine(argv0, args)
 	if err != nil {
 		return nil, err
 	}
-	c := &config{fs: fs.DefaultOptions(), sources: map[string]string{}}
+	given := cl.given
+	c := &config{fs: fs.DefaultOptions(), sources: map[string]string{}, helper: cl.helper, fake: cl.fake, warnings: cl.warnings}
 	// The actions, the demo and the .env file come from flags alone; they
 	// decide what happens and where the other settings come from.
 	for _, name := range []string{"help", "version", "demo", "env-file"} {
@@ -91,7 +115,7 @@ func parseArgs(args []string, getenv func(string) string) (*config, error) {
 			return nil, err
 		}
 	}
-	if err := c.target(rest); err != nil {
+	if err := c.target(cl.args); err != nil {
 		return nil, err
 	}
 	if c.sources["region"] == "default" && s3backend.RegionFromEndpoint(c.s3.Endpoint) != "" {
@@ -99,6 +123,10 @@ func parseArgs(args []string, getenv func(string) string) (*config, error) {
 	}
 	if !c.demo && c.s3.Endpoint == "" {
 		return nil, usageError("no endpoint: pass --endpoint or set ENDPOINT (e.g. https://s3.us-west-002.backblazeb2.com)")
+	}
+	if cl.readOnly && c.fs.Writes.Enabled {
+		c.fs.Writes.Enabled = false
+		c.sources["read-write"] = "-o ro"
 	}
 	if c.fs.Writes.Enabled {
 		// Editors check the write bit before they save.
@@ -116,54 +144,13 @@ func parseArgs(args []string, getenv func(string) string) (*config, error) {
 	return c, nil
 }
 
-// parseFlags returns the value of every flag given (by setting name; a
-// flag given empty counts as not given) and the arguments after them.
-func parseFlags(args []string) (map[string]string, []string, error) {
-	fl := flag.NewFlagSet("b2mount", flag.ContinueOnError)
-	fl.SetOutput(io.Discard)
-	fl.Usage = func() {}
-	values := map[string]*flagValue{}
-	for _, s := range settings {
-		v := &flagValue{isBool: s.arg == ""}
-		values[s.name] = v
-		for _, name := range append([]string{s.name}, s.aliases...) {
-			fl.Var(v, name, s.help)
-		}
-	}
-	switch err := fl.Parse(args); {
-	case errors.Is(err, flag.ErrHelp): // -h
-		return map[string]string{"help": "true"}, nil, nil
-	case err != nil:
-		// The flag package names flags with one dash; b2mount's use two.
-		return nil, nil, usageError(strings.Replace(err.Error(), ": -", ": --", 1))
-	}
-	given := map[string]string{}
-	for name, v := range values {
-		if v.value != "" {
-			given[name] = v.value
-		}
-	}
-	return given, fl.Args(), nil
-}
-
-// flagValue is the text of one flag as given; settings parse it later,
-// so that a value from any layer goes through the same parser.
-type flagValue struct {
-	value  string
-	isBool bool
-}
-
-func (v *flagValue) String() string     { return v.value }
-func (v *flagValue) Set(s string) error { v.value = s; return nil }
-func (v *flagValue) IsBoolFlag() bool   { return v.isBool }
-
 // resolve applies s from the first place that sets it: the flag, else its
 // environment names in each layer, else its default; and notes where
 // from. A bad value is a usage error that names the flag.
-func resolve(c *config, s *setting, given map[string]string, layers []layer) error {
+func resolve(c *config, s *setting, given map[string]given, layers []layer) error {
 	v, from := s.def, "default"
 	if g, ok := given[s.name]; ok {
-		v, from = g, "--"+s.name
+		v, from = g.value, g.from
 	} else {
 	search:
 		for _, l := range layers {
@@ -176,8 +163,8 @@ func resolve(c *config, s *setting, given map[string]string, layers []layer) err
 		}
 	}
 	if err := s.apply(c, v); err != nil {
-		if strings.HasPrefix(from, "--") {
-			return usageError(fmt.Sprintf("--%s %q: %v", s.name, v, err))
+		if _, ok := given[s.name]; ok {
+			return usageError(fmt.Sprintf("%s %q: %v", from, v, err))
 		}
 		return usageError(fmt.Sprintf("--%s %q from %s: %v", s.name, v, from, err))
 	}

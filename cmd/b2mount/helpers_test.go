@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/b2mount/b2mount/fs"
 	"github.com/b2mount/b2mount/internal/s3test"
 )
@@ -32,8 +34,16 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "b2mount")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	// -buildvcs=auto records the commit where the checkout allows, whatever
+	// GOFLAGS says (--version prints it).
+	if out, err := exec.Command("go", "build", "-buildvcs=auto", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build b2mount: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	// Daemons outlive the commands that start them: as their subreaper
+	// this process can read their exit status (daemonhelpers_test.go).
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "subreaper:", err)
 		os.Exit(1)
 	}
 	code := m.Run()

@@ -6,18 +6,22 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
 	"github.com/b2mount/b2mount/fs"
+	"github.com/b2mount/b2mount/metrics"
 	"github.com/b2mount/b2mount/s3backend"
 )
 
@@ -25,8 +29,12 @@ import (
 const unmountWait = 2 * time.Second
 
 // mount checks the mount point and the bucket, mounts, and serves until
-// ctx ends or someone unmounts the folder.
-func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer) error {
+// ctx ends or someone unmounts the folder; rep hears how it goes. SIGUSR1
+// logs what the requests so far cost, and so does the end.
+func mount(ctx context.Context, c *config, logger *slog.Logger, rep reporter) error {
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
 	dir, err := checkMountpoint(c.mountpoint)
 	if err != nil {
 		return err
@@ -38,14 +46,25 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer
 		}
 		defer stopDemo()
 	}
+	m := metrics.New(metrics.Options{Prices: &c.prices})
+	if c.metricsAddr != "" {
+		stop, err := serveMetrics(c.metricsAddr, m, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	s3cfg := c.s3
-	s3cfg.Logger = logger
+	s3cfg.Logger, s3cfg.Observer = logger, m
 	client, err := s3backend.New(ctx, s3cfg)
 	if err != nil {
 		return err
 	}
 	logger.Debug("settings", c.logAttrs(client.Region())...)
 	if err := client.Check(ctx, c.prefix); err != nil {
+		if errors.Is(err, s3backend.ErrNoCredentials) {
+			return fmt.Errorf("%v; set KEY_ID and APPLICATION_KEY in the environment or in an env file (--env-file PATH, -o env_file=PATH)", err)
+		}
 		return err
 	}
 	fsOpt := c.fs
@@ -62,32 +81,84 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	server, err := gofs.Mount(dir, root, fs.GoFuseOptions(fsOpt, "b2:"+c.s3.Bucket, c.allowOther))
+	m.WatchMount(func() fs.Stats { s, _ := fs.MountStats(root); return s })
+	server, err := serveFUSE(dir, root, fs.GoFuseOptions(fsOpt, "b2:"+c.s3.Bucket, c.allowOther), m, logger)
 	if err != nil {
 		return fmt.Errorf("cannot mount at %s: %w", dir, err)
 	}
 	if err := fs.RaiseReadAhead(dir, 1<<20); err != nil {
 		logger.Debug("kernel read-ahead not raised; reads arrive in smaller requests", "err", err)
 	}
-	fmt.Fprintf(stdout, "b2mount: %s mounted %s at %s (credentials from %s); Ctrl-C unmounts\n",
-		c.s3.Bucket+suffix(":", strings.TrimSuffix(c.prefix, "/")), access, dir, c.sources["credentials"])
+	rep.mounted(fmt.Sprintf("%s mounted %s at %s (credentials from %s)",
+		c.s3.Bucket+suffix(":", strings.TrimSuffix(c.prefix, "/")), access, dir, c.sources["credentials"]))
 
 	done := make(chan struct{})
 	go func() {
 		server.Wait()
 		close(done)
 	}()
-	select {
-	case <-done:
-		logger.Info("unmounted from outside", "mountpoint", dir)
-		return nil
-	case <-ctx.Done():
+	outside := waitForEnd(ctx, done, usr1, func() { logCost(logger, m) })
+	rep.stopping()
+	if !outside {
+		err = unmount(server, dir, done, logger)
 	}
-	if err := unmount(server, dir, done, logger); err != nil {
+	logCost(logger, m)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "b2mount: unmounted %s\n", dir)
+	rep.unmounted(dir, outside)
 	return nil
+}
+
+// waitForEnd waits until the mount is unmounted from outside (true) or
+// ctx ends (false), calling onUSR1 for every SIGUSR1 meanwhile.
+func waitForEnd(ctx context.Context, unmounted <-chan struct{}, usr1 <-chan os.Signal, onUSR1 func()) bool {
+	for {
+		select {
+		case <-usr1:
+			onUSR1()
+		case <-unmounted:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// serveFUSE mounts root at dir with opts and serves it, every operation
+// timed by m; it returns once the kernel has the mount. go-fuse's own
+// messages go to logger.
+func serveFUSE(dir string, root gofs.InodeEmbedder, opts *gofs.Options, m *metrics.Metrics, logger *slog.Logger) (*fuse.Server, error) {
+	opts.MountOptions.Logger = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	server, err := fuse.NewServer(m.WrapFUSE(gofs.NewNodeFS(root, opts)), dir, &opts.MountOptions)
+	if err != nil {
+		return nil, err
+	}
+	go server.Serve()
+	if err := server.WaitMount(); err != nil {
+		return nil, err // the serve loop ends on its own: nothing is mounted
+	}
+	return server, nil
+}
+
+// serveMetrics serves m at http://addr/metrics until the returned func is
+// called.
+func serveMetrics(addr string, m *metrics.Metrics, logger *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot serve metrics at %s: %v", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: time.Minute}
+	go srv.Serve(ln)
+	logger.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() { srv.Close() }, nil
+}
+
+// logCost logs the requests so far by B2 class and what they cost.
+func logCost(logger *slog.Logger, m *metrics.Metrics) {
+	logger.Info("B2 transactions since the mount", m.Summary().LogAttrs()...)
 }
 
 // unmount releases the mount point. If the kernel says it is busy (a
@@ -95,9 +166,9 @@ func mount(ctx context.Context, c *config, logger *slog.Logger, stdout io.Writer
 // process can still exit; the files' users then get errors, not a hang.
 func unmount(server *fuse.Server, dir string, done <-chan struct{}, logger *slog.Logger) error {
 	err := server.Unmount()
-	if err != nil && isMounted(dir) {
+	if err != nil && servedAt(dir) {
 		logger.Warn("mount point busy; detaching it lazily", "mountpoint", dir, "err", err)
-		if out, lerr := exec.Command("fusermount3", "-u", "-z", dir).CombinedOutput(); lerr != nil {
+		if out, lerr := exec.Command(fusermount(), "-u", "-z", dir).CombinedOutput(); lerr != nil {
 			return fmt.Errorf("cannot unmount %s: %v (%s)", dir, lerr, strings.TrimSpace(string(out)))
 		}
 	}
@@ -131,16 +202,30 @@ func checkMountpoint(dir string) (string, error) {
 	case !fi.IsDir():
 		return "", fmt.Errorf("mount point %s is not a directory", abs)
 	}
-	if isMounted(abs) {
+	if m, ok, _ := fs.MountedAt(abs); ok && !mountableOver(m) {
 		return "", fmt.Errorf("mount point %s is already a mount point (unmount it with fusermount3 -u %s)", abs, abs)
 	}
 	return abs, nil
 }
 
-// isMounted reports whether dir is a mount point.
-func isMounted(dir string) bool {
-	_, ok, _ := fs.MountedAt(dir)
-	return ok
+// mountableOver reports whether b2mount may mount over m: only over an
+// autofs mount point, which is how x-systemd.automount and autofs mount a
+// file system on first use (they wait for b2mount to mount over theirs).
+func mountableOver(m fs.MountInfo) bool { return m.FSType == "autofs" }
+
+// servedAt reports whether dir is a b2mount mount point.
+func servedAt(dir string) bool {
+	m, ok, _ := fs.MountedAt(dir)
+	return ok && m.FSType == "fuse.b2mount"
+}
+
+// fusermount is fusermount3's path: on PATH, else in /bin (systemd runs
+// mount helpers with a bare PATH), as go-fuse finds it.
+func fusermount() string {
+	if p, err := exec.LookPath("fusermount3"); err == nil {
+		return p
+	}
+	return "/bin/fusermount3"
 }
 
 // stateDirFor is where a read-write mount of bucket and prefix at
@@ -152,7 +237,7 @@ func stateDirFor(base, endpoint, bucket, prefix string) (string, error) {
 	if base == "" {
 		cache, err := os.UserCacheDir()
 		if err != nil {
-			return "", fmt.Errorf("no place to keep the state of a read-write mount (%v): pass --state-dir DIR", err)
+			return "", fmt.Errorf("no place to keep the state of a read-write mount (%v; at boot there is no HOME): pass --state-dir DIR, or state_dir=DIR in fstab", err)
 		}
 		base = filepath.Join(cache, "b2mount")
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/b2mount/b2mount/fs"
+	"github.com/b2mount/b2mount/metrics"
 	"github.com/b2mount/b2mount/s3backend"
 )
 
@@ -68,6 +69,12 @@ var settings = func() []*setting {
 		{name: "profile", arg: "NAME", env: []string{"AWS_PROFILE"}, defText: "the AWS SDK's default",
 			help:  "AWS shared-config profile (~/.aws), used when no key is set",
 			apply: func(c *config, v string) error { c.s3.Profile = v; return nil }},
+		{name: "aws-credentials-file", arg: "PATH", env: []string{"AWS_SHARED_CREDENTIALS_FILE"}, defText: "~/.aws/credentials",
+			help:  "AWS shared credentials file, used when no key is set (at boot there is no ~)",
+			apply: func(c *config, v string) error { c.s3.CredentialsFile = v; return nil }},
+		{name: "aws-config-file", arg: "PATH", env: []string{"AWS_CONFIG_FILE"}, defText: "~/.aws/config",
+			help:  "AWS shared config file, used when no key is set",
+			apply: func(c *config, v string) error { c.s3.ConfigFile = v; return nil }},
 		{name: "virtual-host", def: "false", help: "address the bucket virtual-host style (bucket.host) instead of path style",
 			apply: boolInto(func(c *config) *bool { return &c.s3.VirtualHostStyle })},
 		{name: "metadata-ttl", arg: "DURATION", def: durationText(d.MetadataTTL),
@@ -129,6 +136,21 @@ var settings = func() []*setting {
 		{name: "hard-delete", def: "false",
 			help:  "with --read-write: rm deletes every version of a file (B2 keeps, and bills, older versions otherwise)",
 			apply: boolInto(func(c *config) *bool { return &c.fs.Writes.HardDelete })},
+		{name: "daemon", def: "false", defText: "off; on as a mount helper",
+			help:  "return once mounted and keep serving in the background; the log goes to syslog (the journal) or --log-file",
+			apply: boolInto(func(c *config) *bool { return &c.daemon })},
+		{name: "daemon-wait", arg: "DURATION", def: durationText(defaultDaemonWait),
+			help:  "with --daemon: how long to wait for the mount; past it the daemon is stopped and the mount fails",
+			apply: func(c *config, v string) (err error) { c.daemonWait, err = positiveDuration(v); return err }},
+		{name: "log-file", arg: "PATH", defText: "syslog",
+			help:  "with --daemon: append the log to this file instead of sending it to syslog",
+			apply: func(c *config, v string) error { c.logFile = v; return nil }},
+		{name: "metrics-addr", arg: "ADDR", defText: "off",
+			help:  "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9101)",
+			apply: func(c *config, v string) error { c.metricsAddr = v; return nil }},
+		{name: "b2-prices", arg: "PRICES", def: metrics.DefaultPricesText,
+			help:  "B2's prices for the cost estimate logged on unmount and on SIGUSR1: CLASS=DOLLARS/REQUESTS for classes A, B and C, and the requests of each class free a day",
+			apply: func(c *config, v string) (err error) { c.prices, err = metrics.ParsePrices(v); return err }},
 		{name: "debug", def: "false", help: "log retries, failed operations and where every setting came from",
 			apply: boolInto(func(c *config) *bool { return &c.debug })},
 		{name: "demo", def: "false", notOption: true, help: "serve the bundled sample bucket from an in-process S3 server and mount it",

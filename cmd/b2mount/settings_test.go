@@ -68,7 +68,7 @@ func readmeTable() string {
 		def := defaultText(s)
 		switch {
 		case s.action:
-		case s.arg == "":
+		case s.arg == "" && s.defText == "":
 			def = "off"
 		case s.defText == "" && def != "":
 			def = "`" + def + "`"

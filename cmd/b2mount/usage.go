@@ -11,6 +11,15 @@ const usageHead = `b2mount mounts a Backblaze B2 bucket (or any S3 bucket) read-
 Usage:
   b2mount [flags] BUCKET[:PREFIX] MOUNTPOINT
   b2mount --demo MOUNTPOINT      mount the bundled sample bucket, served in-process
+  mount -t fuse.b2mount BUCKET[:PREFIX] MOUNTPOINT -o OPTION,...
+                                 (or an fstab line) with /sbin/mount.fuse.b2mount
+                                 linked to b2mount: returns once mounted and
+                                 serves in the background; so does
+                                 b2mount BUCKET[:PREFIX] MOUNTPOINT -o OPTION,...
+
+Every flag is also a mount option: --metadata-ttl 5m is -o metadata_ttl=5m,
+--allow-other is -o allow_other. mount(8)'s and systemd's own options are
+ignored; rw does not turn writes on (read_write does), ro wins.
 
 Each setting comes from its flag, else from the environment, else from a
 .env file (./.env when present, or --env-file PATH), else its default.
