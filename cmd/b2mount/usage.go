@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-const usageHead = `b2mount mounts a Backblaze B2 bucket (or any S3 bucket) read-only.
+const usageHead = `b2mount mounts a Backblaze B2 bucket (or any S3 bucket) as a folder: read-only,
+or read-write with --read-write.
 
 Usage:
   b2mount [flags] BUCKET[:PREFIX] MOUNTPOINT
