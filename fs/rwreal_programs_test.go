@@ -26,6 +26,8 @@ func TestWriteProgramsThroughRealServers(t *testing.T) {
 				base[i] = byte(i % 251)
 			}
 			b.put("edit.bin", base)
+			b.put("over.txt", base[:20000])
+			b.put("cpover.bin", base)
 			src := t.TempDir()
 			randomFile(t, filepath.Join(src, "small.txt"), 3000, 10)
 			smallTree(t, filepath.Join(src, "tree"), 12)
@@ -41,12 +43,17 @@ func TestWriteProgramsThroughRealServers(t *testing.T) {
 				b := b.on(t)
 				shIn(t, mnt, `echo two >> notes.txt
 sed -i 's/alpha/ALPHA/' docs/a.txt
-printf XYZ | dd of=edit.bin bs=1 seek=7000000 conv=notrunc 2>/dev/null`)
+printf XYZ | dd of=edit.bin bs=1 seek=7000000 conv=notrunc 2>/dev/null
+sync notes.txt docs . # fsync of files read and of folders: nothing to upload
+printf 'short\n' > over.txt
+cp "$1"/small.txt cpover.bin`, src)
 				b.holds("notes.txt", []byte("one\ntwo\n"))
 				b.holds("docs/a.txt", []byte("ALPHA\nbeta\n"))
 				want := slices.Clone(base)
 				copy(want[7000000:], "XYZ")
 				b.holds("edit.bin", want)
+				b.holds("over.txt", []byte("short\n")) // O_TRUNC of what was there
+				b.sameAs("cpover.bin", filepath.Join(src, "small.txt"))
 				if got := b.keys("docs/"); !slices.Equal(got, []string{"docs/a.txt"}) {
 					t.Errorf("after sed -i, docs/ holds %q (a temporary file left?)", got)
 				}
