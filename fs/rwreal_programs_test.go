@@ -79,17 +79,18 @@ cp "$1"/small.txt cpover.bin`, src)
 			})
 			t.Run("mkdir and rmdir", func(t *testing.T) {
 				b := b.on(t)
-				shIn(t, mnt, "mkdir -p a/b/c a/gone && rmdir a/b/c a/gone")
+				shIn(t, mnt, "mkdir -p a/b/c a/gone empty && rmdir a/b/c a/gone")
 				res := runLimited(t, hangLimit, "rmdir", filepath.Join(mnt, "a"))
 				if res.code == 0 || !strings.Contains(res.out, "not empty") {
 					t.Errorf("rmdir of a non-empty folder: exit %d, %q; want ENOTEMPTY", res.code, res.out)
 				}
-				// A new mount (its own caches) sees the empty folder a/b.
+				// A new mount (its own caches) sees the empty folders: the one
+				// mkdir made, and a/b, emptied by rmdir.
 				again := b.mount(mountSpec{})
-				if out := shIn(t, again, "ls -R a"); out != "a:\nb\n\na/b:\n" {
-					t.Errorf("ls -R a on a new mount:\n%s", out)
+				if out := shIn(t, again, "ls -R a empty"); out != "a:\nb\n\na/b:\n\nempty:\n" {
+					t.Errorf("ls -R a empty on a new mount:\n%s", out)
 				}
-				shIn(t, again, "rmdir a/b a")
+				shIn(t, again, "rmdir a/b a empty")
 				if got := b.keys("a/"); len(got) != 0 {
 					t.Errorf("after rmdir a/b a, the server holds %q", got)
 				}
