@@ -141,7 +141,14 @@ func (h *writeHandle) sync(ctx context.Context, op string) syscall.Errno {
 	})
 	defer stop()
 	if err := h.node.commit(cctx, h.s); err != nil {
-		return h.errno(ctx, op, err)
+		if e := h.errno(ctx, op, err); e != syscall.ENOENT {
+			return e
+		}
+		// "No such key" from an upload is the upload's failure, not the
+		// file's absence (the name shows): the multipart upload or the
+		// base version vanished meanwhile, or a complete retried after
+		// its lost answer was not recognised. close and fsync say EIO.
+		return syscall.EIO
 	}
 	return 0
 }
