@@ -164,10 +164,14 @@ func flagNames(flags int) string {
 // pattern is n bytes that name where they were written, so that a
 // mismatch shows whose bytes landed where.
 func pattern(r *rand.Rand, n int) []byte {
-	p := make([]byte, n)
+	var cycle [251]byte
 	seed := byte(r.IntN(256))
-	for i := range p {
-		p[i] = seed + byte(i%251)
+	for i := range cycle {
+		cycle[i] = seed + byte(i)
+	}
+	p := make([]byte, n)
+	for i := 0; i < n; i += len(cycle) {
+		copy(p[i:], cycle[:])
 	}
 	return p
 }

@@ -29,9 +29,9 @@ const maxRandomSize = 9 << 20
 // for byte. One handle per file at a time.
 func TestRandomOperationsOnAMount(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3, 4} {
-		ops := 800
+		ops := 600
 		if seed == 1 {
-			ops = 3000
+			ops = 2500
 		}
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			st := memstore.New()

@@ -23,7 +23,7 @@ func TestEightWritersAtOnceThroughRealServers(t *testing.T) {
 			b := newRWBucket(t, kind)
 			src := t.TempDir()
 			for i := range 8 {
-				randomFile(t, filepath.Join(src, fmt.Sprintf("f%d.bin", i)), 12<<20+int64(i)*123457, uint64(30+i))
+				randomFile(t, filepath.Join(src, fmt.Sprintf("f%d.bin", i)), 10<<20+int64(i+1)*65537, uint64(30+i)) // 3 parts
 			}
 			mnt := b.mount(mountSpec{})
 			shIn(t, mnt, "mkdir eight")
