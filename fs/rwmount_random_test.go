@@ -29,9 +29,9 @@ const maxRandomSize = 9 << 20
 // for byte. One handle per file at a time.
 func TestRandomOperationsOnAMount(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3, 4} {
-		ops := 600
+		ops := 500
 		if seed == 1 {
-			ops = 2500
+			ops = 2000
 		}
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			st := memstore.New()

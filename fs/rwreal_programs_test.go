@@ -27,7 +27,7 @@ func TestWriteProgramsThroughRealServers(t *testing.T) {
 			}
 			b.put("edit.bin", base)
 			b.put("over.txt", base[:20000])
-			b.put("cpover.bin", base)
+			b.put("cpover.bin", base[:300000])
 			src := t.TempDir()
 			randomFile(t, filepath.Join(src, "small.txt"), 3000, 10)
 			smallTree(t, filepath.Join(src, "tree"), 12)
