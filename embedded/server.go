@@ -63,7 +63,7 @@ func Start(logger *slog.Logger) (*Server, error) {
 		SecretKey: rand.Text() + rand.Text(),
 		backend:   backend,
 		srv: &http.Server{
-			Handler:           faker.Server(),
+			Handler:           completeETags(backend, faker.Server()),
 			ReadHeaderTimeout: 30 * time.Second,
 			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 		},

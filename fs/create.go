@@ -62,7 +62,7 @@ func (n *dirNode) Create(ctx context.Context, name string, flags uint32, mode ui
 	ch := n.NewInode(ctx, node, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino, Gen: 1})
 	n.fsys.inos.pin(id, ino)
 	c.noteAdded(entry{name: name, kind: kindFile, obj: obj, id: id}, true)
-	h := node.openWriter(nil, flags)
+	h := node.openWriter(nil, flags, callerPID(ctx))
 	node.fillAttr(&out.Attr)
 	return ch, h, 0, 0
 }

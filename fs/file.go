@@ -36,6 +36,7 @@ type fileNode struct {
 	setMtime time.Time                 // set by utimes while open for writing: stored with the next commit
 	writers  int                       // handles open for writing
 	handles  map[*writeHandle]struct{} // the same handles, told when the object moves
+	opens    uint64                    // write handles opened so far (writeHandle.seq)
 	liveSize int64                     // the size of the content written last, while writers > 0
 }
 
@@ -108,7 +109,8 @@ func (n *fileNode) fillAttr(out *fuse.Attr) {
 // writes a new version. An open for writing (a read-write mount; EROFS
 // otherwise) gets a write handle with a writer of its own (see
 // writeHandle). The kernel never passes O_TRUNC here: it truncates with a
-// SETATTR on the new handle.
+// SETATTR of size 0 that names no handle, right after this open, from the
+// same thread (see fileNode.openedBy).
 func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	obj, pending := n.snapshot()
 	if flags&syscall.O_ACCMODE == syscall.O_RDONLY && flags&syscall.O_TRUNC == 0 {
@@ -126,7 +128,7 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	if !pending {
 		base = &obj
 	}
-	return n.openWriter(base, flags), 0, 0
+	return n.openWriter(base, flags, callerPID(ctx)), 0, 0
 }
 
 // Statfs reports a bucket as a huge, empty-looking file system.

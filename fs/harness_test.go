@@ -27,6 +27,14 @@ type mountSpec struct {
 	// noKernelCache turns off the kernel's entry, attribute and negative
 	// caches, so a test sees b2mount's own caching (driven by opt.Clock).
 	noKernelCache bool
+	// readWrite mounts read-write (b2mount --read-write): writes on, modes
+	// 0644 and 0755 unless opt says otherwise, and what was left by a
+	// mount that died with the same stateDir cleaned up first, as the CLI
+	// does (fs.RecoverWrites).
+	readWrite bool
+	// stateDir is the read-write mount's state directory (--state-dir);
+	// "" gives it a new one of its own.
+	stateDir string
 }
 
 // mountWith mounts spec.bucket of srv through s3backend, as the CLI does,
@@ -51,8 +59,19 @@ func mountWith(t *testing.T, srv *s3test.Server, spec mountSpec) string {
 		t.Fatal(err)
 	}
 	opt := fs.DefaultOptions()
+	if spec.readWrite {
+		opt.FileMode, opt.DirMode = 0o644, 0o755
+	}
 	if spec.opt != nil {
 		opt = *spec.opt
+	}
+	if spec.readWrite {
+		opt.Writes.Enabled = true
+		opt.Writes.StateDir = spec.stateDir
+		if opt.Writes.StateDir == "" {
+			opt.Writes.StateDir = t.TempDir()
+		}
+		fs.RecoverWrites(context.Background(), client, spec.prefix, opt)
 	}
 	root, err := fs.NewRoot(client, spec.prefix, opt)
 	if err != nil {

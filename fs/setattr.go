@@ -15,10 +15,12 @@ var _ = (gofs.NodeSetattrer)((*fileNode)(nil))
 var _ = (gofs.NodeSetattrer)((*dirNode)(nil))
 
 // Setattr changes a file (a read-write mount; EROFS otherwise):
-//   - size: through a handle open for writing (ftruncate, and O_TRUNC,
-//     which the kernel sends as a truncation of the new handle), the
-//     handle's content, uploaded at its close; without one (truncate(2) of
-//     a path), the object at once: one upload before it returns.
+//   - size: through a handle open for writing (ftruncate), the handle's
+//     content, uploaded at its close; so is a truncation to 0 without a
+//     handle from a thread that has the file open for writing (open with
+//     O_TRUNC arrives so: see fileNode.openedBy), on its newest handle;
+//     otherwise (truncate(2) of a path), the object at once: one upload
+//     before it returns.
 //   - mtime: while the file is open for writing, stored with the next
 //     upload as B2's src_last_modified_millis (cp -p, tar and touch set it
 //     before close); after, remembered by this machine for this version of
@@ -68,7 +70,12 @@ func (f *fileSystem) setTime(in *fuse.SetAttrIn) (time.Time, bool) {
 // truncate sets the file's size: in the handle's content if f is a write
 // handle, else in the object, at once.
 func (n *fileNode) truncate(ctx context.Context, f gofs.FileHandle, size int64) syscall.Errno {
-	if h, ok := f.(*writeHandle); ok {
+	h, ok := f.(*writeHandle)
+	if !ok && f == nil && size == 0 {
+		h = n.openedBy(callerPID(ctx))
+		ok = h != nil
+	}
+	if ok {
 		if err := h.s.Truncate(ctx, size); err != nil {
 			return h.errno(ctx, "truncate", err)
 		}

@@ -26,9 +26,11 @@ import (
 // program never finished, so its half-written file must not replace the
 // object.
 type writeHandle struct {
-	node *fileNode
-	s    *writeSession
-	rdwr bool // opened O_RDWR: reads see the handle's own content
+	node   *fileNode
+	s      *writeSession
+	rdwr   bool   // opened O_RDWR: reads see the handle's own content
+	opener uint32 // the thread that opened it (see fileNode.openedBy)
+	seq    uint64 // its place among the node's opens, for openedBy
 }
 
 var _ = (gofs.FileWriter)((*writeHandle)(nil))
@@ -37,9 +39,9 @@ var _ = (gofs.FileFlusher)((*writeHandle)(nil))
 var _ = (gofs.FileFsyncer)((*writeHandle)(nil))
 var _ = (gofs.FileReleaser)((*writeHandle)(nil))
 
-// openWriter counts a new writer of n and returns its handle; base is the
-// version it starts from (nil: empty).
-func (n *fileNode) openWriter(base *s3backend.Object, flags uint32) *writeHandle {
+// openWriter counts a new writer of n, opened by thread pid, and returns
+// its handle; base is the version it starts from (nil: empty).
+func (n *fileNode) openWriter(base *s3backend.Object, flags uint32, pid uint32) *writeHandle {
 	n.mu.Lock()
 	key := n.obj.Key
 	if n.writers == 0 {
@@ -49,13 +51,40 @@ func (n *fileNode) openWriter(base *s3backend.Object, flags uint32) *writeHandle
 		}
 	}
 	n.writers++
-	h := &writeHandle{node: n, s: newWriteSession(n.fsys.w.deps, key, base), rdwr: flags&syscall.O_ACCMODE == syscall.O_RDWR}
+	n.opens++
+	h := &writeHandle{node: n, s: newWriteSession(n.fsys.w.deps, key, base), rdwr: flags&syscall.O_ACCMODE == syscall.O_RDWR,
+		opener: pid, seq: n.opens}
 	if n.handles == nil {
 		n.handles = make(map[*writeHandle]struct{})
 	}
 	n.handles[h] = struct{}{}
 	n.mu.Unlock()
 	return h
+}
+
+// openedBy is the newest handle open for writing that thread pid opened,
+// or nil. open(O_TRUNC) of an existing file reaches b2mount as an OPEN
+// without O_TRUNC and then a SETATTR of size 0 from the same thread that
+// names no handle: the kernel leaves the handle out of the truncation of
+// an open (fs/fuse/dir.c, fuse_do_setattr, ATTR_OPEN) unless the file
+// system takes O_TRUNC in OPEN (ATOMIC_O_TRUNC), which go-fuse does not
+// offer. That truncation belongs to the handle just opened: applied to
+// the object instead, it replaced the object with an empty one while the
+// handle kept the old version as its base, so `cp` over a file failed at
+// close (the base had changed) and left it empty.
+func (n *fileNode) openedBy(pid uint32) *writeHandle {
+	if pid == 0 {
+		return nil
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var newest *writeHandle
+	for h := range n.handles {
+		if h.opener == pid && (newest == nil || h.seq > newest.seq) {
+			newest = h
+		}
+	}
+	return newest
 }
 
 // Write writes data at off into the handle's content.
@@ -112,7 +141,14 @@ func (h *writeHandle) sync(ctx context.Context, op string) syscall.Errno {
 	})
 	defer stop()
 	if err := h.node.commit(cctx, h.s); err != nil {
-		return h.errno(ctx, op, err)
+		if e := h.errno(ctx, op, err); e != syscall.ENOENT {
+			return e
+		}
+		// "No such key" from an upload is the upload's failure, not the
+		// file's absence (the name shows): the multipart upload or the
+		// base version vanished meanwhile, or a complete retried after
+		// its lost answer was not recognised. close and fsync say EIO.
+		return syscall.EIO
 	}
 	return 0
 }

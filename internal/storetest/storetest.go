@@ -123,11 +123,13 @@ type Quirks struct {
 	// the 5 MB minimum that is not the last (gofakes3 1.2). S3, B2 and
 	// versitygw answer EntityTooSmall.
 	SmallPartsAccepted bool
-	// MultipartETagLost: the object a multipart upload made is stored
-	// with the MD5 of its whole content as ETag, not the ETag the
-	// complete answered (gofakes3 1.2), so a read pinned to that one
-	// fails. S3, B2 and versitygw keep it.
-	MultipartETagLost bool
+	// MultipartETagIsMD5: the object a multipart upload made has the
+	// MD5 of its whole content as ETag, not S3's MD5 of the parts' MD5s
+	// with "-" and their number (gofakes3 1.2, which answered the complete
+	// with the S3 form all the same; package embedded makes it answer the
+	// ETag it stores, so that reads pinned to it work). S3, B2 and
+	// versitygw use the multipart form.
+	MultipartETagIsMD5 bool
 }
 
 // Case is one conformance check.
