@@ -194,3 +194,30 @@ func TestRememberedWindowsStayBounded(t *testing.T) {
 		t.Errorf("%d windows remembered, want 1 to %d", n, maxWindows)
 	}
 }
+
+// find and ls -lR of the whole bucket, cold, send one LIST per folder
+// page and nothing else: every lookup is answered by its folder's listing.
+func TestFindAndLsRAreOneListPerFolderPage(t *testing.T) {
+	st := memstore.New()
+	st.SetPageSize(3)
+	folders := 1 // the root
+	for _, d := range []string{"a/", "a/b/", "a/b/c/", "d/", "e.f/"} {
+		folders++
+		for i := range 4 { // two pages each
+			st.Set(fmt.Sprintf("%sfile%d", d, i), []byte("x"))
+		}
+	}
+	st.Set("top.txt", []byte("t")) // the root: a/ d/ e.f/ top.txt, two pages
+	for _, prog := range [][]string{{"find"}, {"ls", "-lR"}} {
+		t.Run(prog[0], func(t *testing.T) {
+			mnt := testMount(t, st, "", DefaultOptions(), true)
+			st.ResetCounts()
+			if out, err := exec.Command(prog[0], append(prog[1:], mnt)...).CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v\n%s", prog, err, out)
+			}
+			if c := st.Counts(); c[memstore.OpList] != 2*folders || len(c) != 1 {
+				t.Errorf("%s of %d folders of two pages each sent %v, want %d LIST", prog, folders, c, 2*folders)
+			}
+		})
+	}
+}
