@@ -10,14 +10,15 @@ import (
 
 // dirCache is what the mount knows of one directory (a key prefix), and
 // the only owner of it: the last whole listing, the listing being fetched,
-// the answers for names looked up without a listing (probes), and whether
-// an outage was logged. Every lookup (lookup) and every directory handle
+// the pages lookups listed without a listing (windows, window.go) and the
+// rare names they did not decide (probes, probe.go), and whether an outage
+// was logged. Every lookup (lookup) and every directory handle
 // (source) is answered from here; dirNode and dirHandle keep nothing of
 // their own about the directory's names.
 //
 // A listing is fetched on a directory handle's first READDIR, page by page
 // (listCall), shared by every reader, and kept for the TTL (then, during an
-// outage, beyond it: see stale). It replaces the probes.
+// outage, beyond it: see stale). It replaces the windows and probes.
 //
 // # This mount's own changes
 //
@@ -89,7 +90,7 @@ func (c *dirCache) lookup(ctx context.Context, name string) (e entry, found bool
 
 // knownLocked answers for name without a request, if the cache can: from
 // a fresh listing, the decided pages of the listing being fetched, or a
-// fresh probe. known is false when only a request can tell.
+// fresh window or probe. known is false when only a request can tell.
 func (c *dirCache) knownLocked(name string) (e entry, found, known bool) {
 	if ch, ok := c.changes[name]; ok {
 		return ch.e, !ch.removed, true

@@ -221,3 +221,43 @@ func TestFindAndLsRAreOneListPerFolderPage(t *testing.T) {
 		})
 	}
 }
+
+// During an outage, a name an expired window found is still found (its
+// photo may still open from the kernel's cache), while a name it decided
+// missing, or never saw, is EIO, never ENOENT: a miss is not trusted past
+// the TTL.
+func TestOutageAnswersFromExpiredWindows(t *testing.T) {
+	st := &downStore{Store: memstore.New()}
+	for i := range 50 {
+		st.Set(fmt.Sprintf("photos/img%03d.jpg", i), []byte("x"))
+	}
+	clock := testenv.NewClock()
+	opt := DefaultOptions()
+	opt.Clock = clock.Now
+	root, err := NewRoot(st, "", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := newDirCache(root.(*dirNode).fsys, "photos/")
+	if _, found, err := dc.lookup(t.Context(), "img040.jpg"); !found || err != nil {
+		t.Fatalf("lookup: %v, %v", found, err)
+	}
+	clock.Advance(opt.MetadataTTL + time.Second)
+	st.down.Store(true)
+	if e, found, err := dc.lookup(t.Context(), "img045.jpg"); !found || err != nil || e.obj.Key != "photos/img045.jpg" {
+		t.Errorf("lookup of a name an expired window found, during an outage: %+v, %v, %v", e, found, err)
+	}
+	for _, name := range []string{"img045.png", "img001.jpg"} {
+		if _, found, err := dc.lookup(t.Context(), name); found || !errors.Is(err, errDown) {
+			t.Errorf("lookup %q during an outage: %v, %v; want the outage's error", name, found, err)
+		}
+	}
+	st.down.Store(false)
+	st.ResetCounts()
+	if _, found, err := dc.lookup(t.Context(), "img045.jpg"); !found || err != nil {
+		t.Errorf("after the outage: %v, %v", found, err)
+	}
+	if c := st.Counts(); c[memstore.OpList] != 1 {
+		t.Errorf("a lookup after the outage sent %v, want a new window", c)
+	}
+}
