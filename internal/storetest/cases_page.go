@@ -14,11 +14,13 @@ func pageCases() []Case {
 }
 
 // pageNames are the keys the ListPage cases put, under the case's
-// directory: files, folders, odd characters, and a name that sorts
+// directory: files, folders, characters with a meaning in URLs and query
+// strings (StartAfter travels in the query), and a name that sorts
 // between a folder's name and the folder ("c.txt" is between "c" and
 // "c/").
 var pageNames = []string{
-	"a", "b.txt", "c.txt", "c/x", "c/y", "d", "e/f/g", "with space", "ü-日本語.txt", "z/q",
+	"a", "b.txt", "c.txt", "c/x", "c/y", "d", "e/f/g", "percent%41", "percent%2B", "plus+sign",
+	"q&a=1?#", "with space", "ü-日本語.txt", "z/q",
 }
 
 // modelPage is what ListPage of dir after startAfter must answer over
@@ -71,6 +73,11 @@ func listPageStartAfter(t *testing.T, b *Bucket) {
 		{k("c."), 2},
 		{k("c.txt"), 1},
 		{k("d"), 2},
+		{k("percent%4"), 100},
+		{k("percent%"), 2},
+		{k("plus+sig"), 1},
+		{k("q&a=1?"), 100},
+		{k("with spac"), 100},
 		{k("with"), 100},
 		{k("ü"), 100},
 		{k("ü-日本語.txt"), 100},
