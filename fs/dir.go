@@ -76,8 +76,8 @@ func (n *dirNode) dirEntry(e entry) fuse.DirEntry {
 }
 
 // Lookup finds one name through the directory's cache: with no request
-// within the TTL of a listing or of an earlier lookup of the name, else
-// with one probe (see dirCache.lookup). Only a definite miss is ENOENT.
+// within the TTL of a listing or of a page an earlier lookup listed, else
+// with one LIST page from just below the name (see dirCache.lookup). Only a definite miss is ENOENT.
 func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	e, found, err := n.dc().lookup(ctx, name)
 	switch {

@@ -10,14 +10,15 @@ import (
 
 // dirCache is what the mount knows of one directory (a key prefix), and
 // the only owner of it: the last whole listing, the listing being fetched,
-// the answers for names looked up without a listing (probes), and whether
-// an outage was logged. Every lookup (lookup) and every directory handle
+// the pages lookups listed without a listing (windows, window.go) and the
+// rare names they did not decide (probes, probe.go), and whether an outage
+// was logged. Every lookup (lookup) and every directory handle
 // (source) is answered from here; dirNode and dirHandle keep nothing of
 // their own about the directory's names.
 //
 // A listing is fetched on a directory handle's first READDIR, page by page
 // (listCall), shared by every reader, and kept for the TTL (then, during an
-// outage, beyond it: see stale). It replaces the probes.
+// outage, beyond it: see stale). It replaces the windows and probes.
 //
 // # This mount's own changes
 //
@@ -40,7 +41,8 @@ type dirCache struct {
 	listedAt time.Time         // when listing was fetched
 	staleLog bool              // an outage was logged since the last listing
 	inflight *listCall         // the listing being fetched, if any
-	probes   map[string]probe  // names looked up while no fresh listing existed
+	windows  []*window         // pages listed by lookups while no fresh listing existed (window.go)
+	probes   map[string]probe  // names their windows did not decide (probe.go)
 	changes  map[string]change // this mount's changes a listing may not show yet (dirchanges.go)
 	seq      uint64            // number of the last change
 }
@@ -53,36 +55,42 @@ func newDirCache(fsys *fileSystem, prefix string) *dirCache {
 // (ENOENT); err is a failure to find out (an outage, a denied key). It
 // answers, in this order: from a fresh listing; from the pages so far of
 // a listing being fetched, once they decide the name; from a fresh
-// remembered probe (all three with no request); else with one probe (HEAD
-// name and LIST name/ with max-keys 1, together) whose answer, hit or
-// miss, is remembered for the TTL. A probe that fails in an outage is
-// answered from an expired probe that found the name or else from the
-// expired listing (see stale).
+// remembered window or probe (all with no request); else with one window,
+// a page of the listing from just below the name (window.go, probe.go),
+// remembered for the TTL, hit or miss, and answering the names after it
+// too. A lookup that fails in an outage is answered from an expired
+// window or probe that found the name, or else from the expired listing
+// (see stale).
 func (c *dirCache) lookup(ctx context.Context, name string) (e entry, found bool, err error) {
 	if hiddenReason(name) != "" {
 		return entry{}, false, nil
 	}
 	c.mu.Lock()
 	e, found, known := c.knownLocked(name)
-	old := c.probes[name] // expired or absent when not known
+	old, oldFound := c.expiredEntryLocked(name) // for an outage
+	seq := c.seq
 	c.mu.Unlock()
 	if known {
 		return e, found, nil
 	}
-	p, err := c.probe(ctx, name)
+	e, found, err = c.ask(ctx, name, seq)
 	if err != nil {
-		if e, ok := c.staleEntry(err, name, old); ok {
-			return e, true, nil
+		if isOutage(err) && oldFound {
+			return old, true, nil
+		}
+		if l := c.stale(err); l != nil {
+			if e, ok := l.entries[name]; ok {
+				return e, true, nil
+			}
 		}
 		return entry{}, false, err
 	}
-	c.remember(name, p)
-	return p.e, p.found, nil
+	return e, found, nil
 }
 
 // knownLocked answers for name without a request, if the cache can: from
 // a fresh listing, the decided pages of the listing being fetched, or a
-// fresh probe. known is false when only a request can tell.
+// fresh window or probe. known is false when only a request can tell.
 func (c *dirCache) knownLocked(name string) (e entry, found, known bool) {
 	if ch, ok := c.changes[name]; ok {
 		return ch.e, !ch.removed, true
@@ -95,6 +103,9 @@ func (c *dirCache) knownLocked(name string) (e entry, found, known bool) {
 		if e, found, known = c.inflight.lookup(name); known {
 			return e, found, true
 		}
+	}
+	if e, found, known = c.windowAnswerLocked(name); known {
+		return e, found, true
 	}
 	if p, ok := c.probes[name]; ok && c.fsys.fresh(p.at) {
 		return p.e, p.found, true
@@ -159,12 +170,12 @@ func (c *dirCache) fetch(ctx context.Context, call *listCall) {
 }
 
 // installLocked makes l the directory's listing, fetched now by a listing
-// that started after change seq. It answers for every name, so the probes
-// go, and so do the changes it shows.
+// that started after change seq. It answers for every name, so the windows
+// and probes go, and so do the changes it shows.
 func (c *dirCache) installLocked(l *dirListing, seq uint64) {
 	c.listing = l
 	c.listedAt = c.fsys.opt.Clock()
-	c.probes = nil
+	c.windows, c.probes = nil, nil
 	c.staleLog = false
 	c.dropSeenLocked(seq)
 }
@@ -188,20 +199,6 @@ func (c *dirCache) stale(err error) *dirListing {
 		c.fsys.log.Warn("showing an expired listing: the store does not answer", "prefix", c.prefix, "listed", at, "err", err)
 	}
 	return l
-}
-
-// staleEntry finds name, in an outage (err), in an expired probe that
-// found it (old; probes are newer than the listing, which drops them) or
-// else in the directory's expired listing.
-func (c *dirCache) staleEntry(err error, name string, old probe) (entry, bool) {
-	if isOutage(err) && old.found {
-		return old.e, true
-	}
-	if l := c.stale(err); l != nil {
-		e, ok := l.entries[name]
-		return e, ok
-	}
-	return entry{}, false
 }
 
 // dirSource is the listing one directory handle reads: a whole listing

@@ -16,8 +16,8 @@ import (
 
 // While a directory is being listed, looking up a name the pages so far
 // decide sends nothing: a file on the first page is found, and a name the
-// listing has gone past without seeing is missing. A name further on is
-// still probed.
+// listing has gone past without seeing is missing. A name further on
+// costs its own lookup's LIST.
 func TestLookupWhileListingAnswersFromThePagesSoFar(t *testing.T) {
 	st := memstore.New()
 	for i := range 2500 {
@@ -57,8 +57,8 @@ func TestLookupWhileListingAnswersFromThePagesSoFar(t *testing.T) {
 	if info, err := os.Stat(filepath.Join(mnt, "photos", "img02400.jpg")); err != nil || info.Size() != 1 {
 		t.Errorf("stat of a name on a held-back page: %v, %v", info, err)
 	}
-	if c := st.Counts(); c["HEAD"] != 1 {
-		t.Errorf("a name beyond the pages so far sent %v, want its probe", c)
+	if c := st.Counts(); c["LIST"] != 1 || len(c) != 1 {
+		t.Errorf("a name beyond the pages so far sent %v, want one LIST from just below it", c)
 	}
 	release()
 }

@@ -193,10 +193,10 @@ func (c *dirCache) notePlaceholder() {
 	}
 }
 
-// forget drops the listing and the probes (after a change that failed
+// forget drops the listing, the windows and the probes (after a change that failed
 // midway, what the mount knew may be wrong); the changes stay.
 func (c *dirCache) forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.listing, c.probes = nil, nil
+	c.listing, c.windows, c.probes = nil, nil, nil
 }

@@ -6,12 +6,38 @@
 // directories. The tree is discovered lazily (go-fuse's "dynamically
 // discovered" model): a directory is listed with one ListObjectsV2 call per
 // 1,000 entries (delimiter "/") the first time it is read, and that listing
-// answers every Lookup, Readdir and READDIRPLUS for MetadataTTL. A name
-// looked up before its directory was listed costs one HEAD plus one
-// LIST with max-keys 1, sent together; misses are remembered for the TTL.
-// Nothing ever sends a HEAD per entry. What the mount knows of a directory
-// has one owner, its dirCache. Every directory lists "." and ".." first,
+// answers every Lookup, Readdir and READDIRPLUS for MetadataTTL. Nothing
+// ever sends a HEAD per entry. What the mount knows of a directory has one
+// owner, its dirCache. Every directory lists "." and ".." first,
 // as on any Linux file system.
+//
+// # Lookups without a listing
+//
+// A name looked up before its directory was listed (cat dir/file straight
+// after mounting) costs one request: a page of the directory's listing
+// (Store.ListPage, delimiter "/", up to 1,000 entries) that starts after
+// a key just below the name, the name without its last character (a
+// valid UTF-8 key, as S3 and B2 require; a one-character name lists from
+// the directory's start). The page covers the key range from there to its
+// greatest key or common prefix, or to the directory's end when it is not
+// truncated, and decides every name in that range whose folder key
+// name+"/" lies in it too: present as a directory (which still wins over
+// a file of the same name), as a file, or missing. ("name.txt" sorts
+// between "name" and "name/": a page that ends on it does not decide
+// "name".) A page shows a common prefix as a directory wherever it is.
+// Such pages (windows, window.go) are kept for MetadataTTL and answer
+// later lookups in their ranges with no request, so cat of five photos in
+// one folder is one LIST and five GETs, and a missing name is one LIST and
+// then nothing; a lookup outside them lists another window. Windows that
+// together cover the directory from its start to its end become its
+// listing (a later ls costs nothing). At most 64 windows are kept per
+// directory (the expired go first, then the oldest). In the rare case
+// that a page stops between "name" and "name/", the lookup also sends a
+// LIST of name/ with max-keys 1, and a HEAD of name if the page stopped
+// before it; that answer is kept for the TTL too (probe.go). The naming
+// rules below apply to windows as to listings; this mount's own changes
+// (read-write) come before any window, and an outage answers from expired
+// windows that found the name, as from an expired listing.
 //
 // # Naming rules
 //
@@ -56,7 +82,7 @@
 // the kernel interrupted. Failures are never remembered as misses: a lookup
 // or listing that failed is asked again by the next call, and only real
 // misses are cached (for MetadataTTL). Every request a call needs (a
-// listing page, a lookup's HEAD and LIST, a GET until it delivers a byte)
+// listing page, a lookup's page, a GET until it delivers a byte)
 // is retried with backoff within the Store's own deadline (s3backend's
 // OperationTimeout), so a call fails after at most that long even if the
 // server stops answering mid-request; the kernel's immediate repeat of a

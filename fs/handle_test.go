@@ -33,6 +33,13 @@ func (s *downStore) ListPages(ctx context.Context, prefix string, fn func(page s
 	return s.Store.ListPages(ctx, prefix, fn)
 }
 
+func (s *downStore) ListPage(ctx context.Context, prefix, startAfter string, maxKeys int) (s3backend.Listing, error) {
+	if s.down.Load() {
+		return s3backend.Listing{}, fmt.Errorf("list %q: %w", prefix, errDown)
+	}
+	return s.Store.ListPage(ctx, prefix, startAfter, maxKeys)
+}
+
 func (s *downStore) Stat(ctx context.Context, key string) (s3backend.Object, error) {
 	if s.down.Load() {
 		return s3backend.Object{}, fmt.Errorf("head %q: %w", key, errDown)

@@ -3,13 +3,13 @@ package fs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/b2mount/b2mount/s3backend"
 )
 
-// probe is the remembered answer for one name looked up without a listing.
+// probe is the remembered answer for one name that the window its lookup
+// fetched did not decide (see settle).
 type probe struct {
 	e     entry
 	found bool
@@ -37,38 +37,58 @@ func (c *dirCache) remember(name string, p probe) {
 	c.probes[name] = p
 }
 
-// probe asks the store about one name, the directory winning over a file:
-// a HEAD of the key and a LIST of key+"/" with max-keys 1, sent together.
-func (c *dirCache) probe(ctx context.Context, name string) (probe, error) {
+// ask finds name with one request: a page of the listing that starts just
+// below the name (a window, remembered for the TTL, which answers the
+// next lookups in its range too). Only when the page stops between the
+// file name and the folder name/ (a thousand "name.*" files between them)
+// does it ask more (settle).
+func (c *dirCache) ask(ctx context.Context, name string, seq uint64) (entry, bool, error) {
+	at := c.fsys.opt.Clock()
+	lo := startBelow(c.prefix, name)
+	page, err := c.fsys.store.ListPage(ctx, c.prefix, lo, 0)
+	if err != nil {
+		return entry{}, false, err
+	}
+	w := newWindow(c.prefix, lo, page, at, seq)
+	c.mu.Lock()
+	c.addWindowLocked(w)
+	c.mu.Unlock()
+	if e, found, known := w.answer(c.prefix+name, name); known {
+		return e, found, nil
+	}
+	p, err := c.settle(ctx, name, w)
+	if err != nil {
+		return entry{}, false, err
+	}
+	c.remember(name, p)
+	return p.e, p.found, nil
+}
+
+// settle decides name when its window did not: a LIST of name/ with
+// max-keys 1 (a folder wins), and, if the window also stopped before the
+// key name itself, a HEAD of it.
+func (c *dirCache) settle(ctx context.Context, name string, w *window) (probe, error) {
 	key := c.prefix + name
-	type statResult struct {
-		obj s3backend.Object
-		err error
-	}
-	statc := make(chan statResult, 1)
-	if name == bzEmpty {
-		// B2's folder placeholder is never a file, but a directory of
-		// that name is (as a listing shows it): only ask for that.
-		statc <- statResult{err: fmt.Errorf("%q is a placeholder: %w", key, s3backend.ErrNotExist)}
-	} else {
-		go func() {
-			obj, err := c.fsys.store.Stat(ctx, key)
-			statc <- statResult{obj, err}
-		}()
-	}
-	isDir, dirErr := c.fsys.store.HasPrefix(ctx, key+"/")
-	st := <-statc
 	now := c.fsys.opt.Clock()
+	isDir, err := c.fsys.store.HasPrefix(ctx, key+"/")
 	switch {
-	case dirErr != nil:
-		return probe{}, dirErr
+	case err != nil:
+		return probe{}, err
 	case isDir:
 		return probe{e: entry{name: name, kind: kindDir, obj: s3backend.Object{Key: key + "/"}}, found: true, at: now}, nil
-	case st.err == nil:
-		return probe{e: entry{name: name, kind: kindFile, obj: st.obj}, found: true, at: now}, nil
-	case errors.Is(st.err, s3backend.ErrNotExist):
+	case name == bzEmpty:
+		return probe{at: now}, nil // B2's placeholder is never a file
+	case key <= w.hi:
+		e, found := w.l.entries[name]
+		return probe{e: e, found: found, at: now}, nil
+	}
+	obj, err := c.fsys.store.Stat(ctx, key)
+	switch {
+	case err == nil:
+		return probe{e: entry{name: name, kind: kindFile, obj: obj}, found: true, at: now}, nil
+	case errors.Is(err, s3backend.ErrNotExist):
 		return probe{at: now}, nil
 	default:
-		return probe{}, st.err
+		return probe{}, err
 	}
 }

@@ -28,6 +28,18 @@ type Store interface {
 	// common prefix. A prefix with nothing under it lists empty, without
 	// error.
 	ListPages(ctx context.Context, prefix string, fn func(page s3backend.Listing) error) error
+	// ListPage lists one page of the same listing as ListPages, starting
+	// after the key startAfter ("" from the start; it must be valid
+	// UTF-8): the keys and common prefixes greater than startAfter, in key
+	// order, at most maxKeys of them (0: the page size ListPages uses),
+	// with Truncated set when more follow (the rest starts after the
+	// page's greatest key or common prefix). A common prefix is not
+	// listed when it is startAfter: a walk that starts each page after the
+	// last entry of the one before passes a folder whole. A startAfter
+	// inside a folder of prefix ("dir/x") is not specified (servers
+	// differ). One request (ListObjectsV2 with StartAfter); the file system
+	// looks names up with it (see the package doc).
+	ListPage(ctx context.Context, prefix, startAfter string, maxKeys int) (s3backend.Listing, error)
 	// Stat returns one object's attributes (HEAD); a missing key is
 	// s3backend.ErrNotExist.
 	Stat(ctx context.Context, key string) (s3backend.Object, error)

@@ -33,13 +33,13 @@ func (c *Client) Check(ctx context.Context, prefix string) error {
 				err: fmt.Errorf("%w: %w", ErrNoCredentials, err)}
 		}
 	}
-	page, err := c.listPage(ctx, prefix, nil, 1)
+	page, err := c.listPage(ctx, prefix, "", nil, 1)
 	if err == nil {
 		objs := page.Contents
 		if len(objs) == 0 && len(page.CommonPrefixes) > 0 {
 			// Folders only: the first object under them, however deep. A
 			// failure here is left for the reads, as in checkRead.
-			if deep, err := c.listPageDelim(ctx, prefix, "", nil, 1); err == nil {
+			if deep, err := c.listPageDelim(ctx, prefix, "", "", nil, 1); err == nil {
 				objs = deep.Contents
 			}
 		}

@@ -43,7 +43,7 @@ func (c *Client) ListPages(ctx context.Context, prefix string, fn func(page List
 	seen := make(map[string]bool)
 	var token *string
 	for {
-		page, err := c.listPage(ctx, prefix, token, c.listPageSize)
+		page, err := c.listPage(ctx, prefix, "", token, c.listPageSize)
 		if err != nil {
 			return fmt.Errorf("list %q: %w", prefix, err)
 		}
@@ -77,15 +77,49 @@ func (c *Client) ListPages(ctx context.Context, prefix string, fn func(page List
 	}
 }
 
+// ListPage lists one page of the "directory" prefix (delimiter "/"): the
+// keys and common prefixes after startAfter ("" from the start), in key
+// order, at most maxKeys of them (0: the server's default, 1,000), with
+// Truncated set when more follow. startAfter must be valid UTF-8 (S3 and
+// B2 refuse anything else); it is sent as the key itself (the SDK escapes
+// it in the query), and the keys that come back are decoded
+// (encoding-type=url). One request, with its retries; errors are
+// `list "<prefix>" after "<startAfter>": ...`. Safe for concurrent use.
+func (c *Client) ListPage(ctx context.Context, prefix, startAfter string, maxKeys int) (Listing, error) {
+	size := c.listPageSize
+	if maxKeys > 0 {
+		size = int32(min(maxKeys, 1000))
+	}
+	page, err := c.listPage(ctx, prefix, startAfter, nil, size)
+	if err != nil {
+		return Listing{}, fmt.Errorf("list %q after %q: %w", prefix, startAfter, err)
+	}
+	var out Listing
+	for _, cp := range page.CommonPrefixes {
+		out.Prefixes = append(out.Prefixes, aws.ToString(cp.Prefix))
+	}
+	for _, o := range page.Contents {
+		out.Objects = append(out.Objects, Object{
+			Key:     aws.ToString(o.Key),
+			Size:    aws.ToInt64(o.Size),
+			ModTime: aws.ToTime(o.LastModified).Truncate(time.Second), // HEAD has whole seconds only
+			ETag:    aws.ToString(o.ETag),
+		})
+	}
+	out.Truncated = aws.ToBool(page.IsTruncated)
+	return out, nil
+}
+
 // listPage fetches one page (maxKeys 0: server default) with retries,
 // one level deep (delimiter "/"), with its keys decoded (keyencoding.go).
-func (c *Client) listPage(ctx context.Context, prefix string, token *string, maxKeys int32) (*s3.ListObjectsV2Output, error) {
-	return c.listPageDelim(ctx, prefix, delimiter, token, maxKeys)
+// startAfter is only for a first page (no token).
+func (c *Client) listPage(ctx context.Context, prefix, startAfter string, token *string, maxKeys int32) (*s3.ListObjectsV2Output, error) {
+	return c.listPageDelim(ctx, prefix, delimiter, startAfter, token, maxKeys)
 }
 
 // listPageDelim is listPage with any delimiter; "" lists every key under
 // prefix, however deep.
-func (c *Client) listPageDelim(ctx context.Context, prefix, delim string, token *string, maxKeys int32) (*s3.ListObjectsV2Output, error) {
+func (c *Client) listPageDelim(ctx context.Context, prefix, delim, startAfter string, token *string, maxKeys int32) (*s3.ListObjectsV2Output, error) {
 	in := &s3.ListObjectsV2Input{
 		Bucket:            aws.String(c.bucket),
 		Prefix:            aws.String(prefix),
@@ -94,6 +128,9 @@ func (c *Client) listPageDelim(ctx context.Context, prefix, delim string, token 
 	}
 	if delim != "" {
 		in.Delimiter = aws.String(delim)
+	}
+	if startAfter != "" {
+		in.StartAfter = aws.String(startAfter)
 	}
 	if maxKeys > 0 {
 		in.MaxKeys = aws.Int32(maxKeys)
@@ -120,7 +157,7 @@ func (c *Client) listPageDelim(ctx context.Context, prefix, delim string, token 
 // with MaxKeys 1 (retried like any request, OperationTimeout in all). A "dir/" marker alone counts.
 // Errors are `probe "<prefix>": ...`. Safe for concurrent use.
 func (c *Client) HasPrefix(ctx context.Context, prefix string) (bool, error) {
-	page, err := c.listPage(ctx, prefix, nil, 1)
+	page, err := c.listPage(ctx, prefix, "", nil, 1)
 	if err != nil {
 		return false, fmt.Errorf("probe %q: %w", prefix, err)
 	}

@@ -31,7 +31,7 @@ type Object struct {
 }
 
 // Listing is one "directory" of a bucket: the result of ListObjectsV2 with
-// delimiter "/" over every page.
+// delimiter "/" over every page, or one page of it (ListPage).
 type Listing struct {
 	// Prefixes are the common prefixes, each the full key prefix ending in "/".
 	Prefixes []string
@@ -39,4 +39,9 @@ type Listing struct {
 	// A "dir/" marker object for the listed prefix itself is included as is;
 	// the caller decides what it means.
 	Objects []Object
+	// Truncated, on a page from ListPage, says that more of the prefix
+	// follows the page: the next page starts after its greatest key or
+	// common prefix. False on a page that reaches the end of the prefix,
+	// and on a whole listing.
+	Truncated bool
 }

@@ -19,7 +19,7 @@ import (
 
 // The request kinds Count and Counts report.
 const (
-	OpList  = "LIST"  // one page of a ListPages
+	OpList  = "LIST"  // one page of a ListPages, or a ListPage
 	OpHead  = "HEAD"  // Stat
 	OpProbe = "PROBE" // HasPrefix (a LIST with max-keys 1 on a server)
 	OpGet   = "GET"   // OpenRange
@@ -110,7 +110,8 @@ func (m *Store) deniedLocked(p string) bool {
 }
 
 // SetBeforePage sets a hook called before page i of a listing of prefix
-// is answered; its error fails the listing. nil removes it.
+// is answered (i is -1 for ListPage's one page); its error fails the
+// listing. nil removes it.
 func (m *Store) SetBeforePage(fn func(prefix string, i int) error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -220,6 +221,59 @@ func (m *Store) ListPages(ctx context.Context, prefix string, fn func(page s3bac
 		}
 	}
 	return nil
+}
+
+// ListPage lists one page of prefix with delimiter "/" after startAfter
+// (one LIST): at most maxKeys (0: the page size) keys and common
+// prefixes, a common prefix counted once, and listed when any key under
+// it sorts after startAfter, unless it is startAfter itself, as S3 does.
+func (m *Store) ListPage(ctx context.Context, prefix, startAfter string, maxKeys int) (s3backend.Listing, error) {
+	m.mu.Lock()
+	m.counts[OpList]++
+	if m.deniedLocked(prefix) {
+		m.mu.Unlock()
+		return s3backend.Listing{}, fmt.Errorf("list %q after %q: %w", prefix, startAfter, s3backend.ErrAccessDenied)
+	}
+	per := maxKeys
+	if per <= 0 {
+		per = m.pageSize
+	}
+	if per <= 0 {
+		per = 1000
+	}
+	keys := make([]string, 0, len(m.objs))
+	for k := range m.objs {
+		if strings.HasPrefix(k, prefix) && k > startAfter {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var page s3backend.Listing
+	var last string // the last common prefix listed
+	for _, k := range keys {
+		if len(page.Prefixes)+len(page.Objects) == per {
+			page.Truncated = true
+			break
+		}
+		rest := k[len(prefix):]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			if p := prefix + rest[:j+1]; p != last && p != startAfter {
+				last = p
+				page.Prefixes = append(page.Prefixes, p)
+			}
+		} else {
+			o := m.objs[k]
+			page.Objects = append(page.Objects, s3backend.Object{Key: k, Size: int64(len(o.data)), ModTime: o.modTime, ETag: o.etag})
+		}
+	}
+	hook := m.beforePage
+	m.mu.Unlock()
+	if hook != nil {
+		if err := hook(prefix, -1); err != nil {
+			return s3backend.Listing{}, fmt.Errorf("list %q after %q: %w", prefix, startAfter, err)
+		}
+	}
+	return page, nil
 }
 
 // Stat describes key, or fails with s3backend.ErrNotExist.

@@ -21,6 +21,7 @@ type mutant struct {
 	*memstore.Store
 	list  func(ctx context.Context, prefix string, fn func(s3backend.Listing) error) error
 	probe func(ctx context.Context, prefix string) (bool, error)
+	page  func(ctx context.Context, prefix, startAfter string, maxKeys int) (s3backend.Listing, error)
 	open  func(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error)
 	w     writeMutations // mutants_write_test.go
 }
@@ -30,6 +31,13 @@ func (m *mutant) ListPages(ctx context.Context, prefix string, fn func(s3backend
 		return m.list(ctx, prefix, fn)
 	}
 	return m.Store.ListPages(ctx, prefix, fn)
+}
+
+func (m *mutant) ListPage(ctx context.Context, prefix, startAfter string, maxKeys int) (s3backend.Listing, error) {
+	if m.page != nil {
+		return m.page(ctx, prefix, startAfter, maxKeys)
+	}
+	return m.Store.ListPage(ctx, prefix, startAfter, maxKeys)
 }
 
 func (m *mutant) HasPrefix(ctx context.Context, prefix string) (bool, error) {
@@ -97,6 +105,18 @@ func mutants(m *mutant) map[string]struct {
 				return base.HasPrefix(ctx, strings.TrimSuffix(prefix, "/"))
 			}
 		}, "ListMissingPrefix"},
+		"start-after ignored": {func() {
+			m.page = func(ctx context.Context, prefix, startAfter string, maxKeys int) (s3backend.Listing, error) {
+				return base.ListPage(ctx, prefix, "", maxKeys)
+			}
+		}, "ListPageStartAfter"},
+		"truncation not said": {func() {
+			m.page = func(ctx context.Context, prefix, startAfter string, maxKeys int) (s3backend.Listing, error) {
+				p, err := base.ListPage(ctx, prefix, startAfter, maxKeys)
+				p.Truncated = false
+				return p, err
+			}
+		}, "ListPageWalk"},
 		"denied reads as missing": {func() {
 			m.open = func(ctx context.Context, key, etag string, off, n int64) (io.ReadCloser, error) {
 				rc, err := base.OpenRange(ctx, key, etag, off, n)

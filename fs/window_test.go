@@ -1,0 +1,263 @@
+package fs
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/b2mount/b2mount/internal/memstore"
+	"github.com/b2mount/b2mount/internal/testenv"
+)
+
+// Lookups answered by windows agree with the directory's whole listing,
+// whatever the keys and the order of the lookups: files, folders, a name
+// beside a folder of the same name (the folder wins) with "name.txt"
+// sorting between them, markers, B2's placeholder, hidden names, non-ASCII,
+// on pages small enough that windows stop short of names and of their
+// folders. Each lookup costs at most one LIST, or a LIST, a LIST of
+// name/ and a HEAD when its window stops between name and name/.
+func TestWindowLookupsAgreeWithTheListing(t *testing.T) {
+	stems := []string{"a", "ab", "b", "n", "n.txt", "n.a", "n0", "né", "日本", "z", ".bzEmpty", "x\x01y"}
+	for seed := range uint64(40) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		st := memstore.New()
+		st.SetPageSize(1 + rng.IntN(4))
+		var keys []string
+		for _, s := range stems {
+			switch rng.IntN(5) {
+			case 0:
+				keys = append(keys, "d/"+s)
+			case 1:
+				keys = append(keys, "d/"+s+"/in")
+			case 2:
+				keys = append(keys, "d/"+s, "d/"+s+"/in") // the folder wins
+			case 3:
+				keys = append(keys, "d/"+s+"/") // a marker alone
+			}
+		}
+		if rng.IntN(2) == 0 {
+			keys = append(keys, "d/", "d/bad\x00name", "d/"+string(make([]byte, 300)))
+		}
+		for _, k := range keys {
+			st.Set(k, []byte(k))
+		}
+		want, _ := buildListing("d/", s3List(slices.Sorted(slices.Values(keys)), "d/"))
+
+		clock := testenv.NewClock()
+		opt := DefaultOptions()
+		opt.Clock = clock.Now
+		root, err := NewRoot(st, "", opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dc := newDirCache(root.(*dirNode).fsys, "d/")
+		lookups := slices.Clone(stems)
+		lookups = append(lookups, "missing", "n.b", "m", "ü")
+		rng.Shuffle(len(lookups), func(i, j int) { lookups[i], lookups[j] = lookups[j], lookups[i] })
+		for _, name := range append(lookups, lookups...) { // twice: the second round from memory
+			st.ResetCounts()
+			e, found, err := dc.lookup(t.Context(), name)
+			if err != nil {
+				t.Fatalf("seed %d: lookup %q: %v", seed, name, err)
+			}
+			w, ok := want.entries[name]
+			if found != ok || (ok && (e.kind != w.kind || e.obj.Key != w.obj.Key)) {
+				t.Fatalf("seed %d, keys %q: lookup %q = %+v, %v; the listing has %+v, %v", seed, keys, name, e, found, w, ok)
+			}
+			c := st.Counts()
+			if n := c[memstore.OpList]; n > 1 || c[memstore.OpProbe] > 1 || c[memstore.OpHead] > 1 || (n == 0 && len(c) > 0) {
+				t.Fatalf("seed %d: lookup %q sent %v", seed, name, c)
+			}
+		}
+		st.ResetCounts()
+		if got := dc.source(t.Context()); got.static != nil && !slices.Equal(got.static.names, want.names) {
+			t.Fatalf("seed %d: windows joined into %q, want %q", seed, got.static.names, want.names)
+		}
+	}
+}
+
+// bigFolder is a memstore with n files "big/f%06d" and a few names
+// around them.
+func bigFolder(n int) *memstore.Store {
+	st := memstore.New()
+	for i := range n {
+		st.Set(fmt.Sprintf("big/f%06d", i), []byte("x"))
+	}
+	return st
+}
+
+// A stat of one file in a 100,000-file folder is one LIST; a missing name
+// is one LIST and then remembered for the TTL (nothing), and so is a name
+// the same page covers; after the TTL it is asked again.
+func TestLookupInAHugeFolderIsOneList(t *testing.T) {
+	st := bigFolder(100_000)
+	clock := testenv.NewClock()
+	opt := DefaultOptions()
+	opt.Clock = clock.Now
+	mnt := testMount(t, st, "", opt, false)
+	if _, err := os.Stat(filepath.Join(mnt, "big")); err != nil {
+		t.Fatal(err)
+	}
+	st.ResetCounts()
+	if info, err := os.Stat(filepath.Join(mnt, "big/f054321")); err != nil || info.Size() != 1 {
+		t.Fatalf("stat: %v, %v", info, err)
+	}
+	if c := st.Counts(); c[memstore.OpList] != 1 || len(c) != 1 {
+		t.Errorf("stat in a 100,000-file folder sent %v, want 1 LIST", c)
+	}
+	st.ResetCounts()
+	for range 3 {
+		if _, err := os.Stat(filepath.Join(mnt, "big/f077777.missing")); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("stat of a missing name: %v", err)
+		}
+	}
+	if c := st.Counts(); c[memstore.OpList] != 1 || len(c) != 1 {
+		t.Errorf("3 stats of a missing name sent %v, want 1 LIST", c)
+	}
+	st.ResetCounts()
+	if _, err := os.Stat(filepath.Join(mnt, "big/f077800")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(mnt, "big/f054999")); err != nil {
+		t.Fatal(err)
+	}
+	if c := st.Counts(); len(c) != 0 {
+		t.Errorf("stats of names the remembered pages cover sent %v, want nothing", c)
+	}
+	st.Set("big/f077777.missing", []byte("now"))
+	clock.Advance(opt.MetadataTTL + time.Second)
+	st.ResetCounts()
+	if _, err := os.Stat(filepath.Join(mnt, "big/f077777.missing")); err != nil {
+		t.Errorf("after the TTL: %v", err)
+	}
+	if c := st.Counts(); c[memstore.OpList] != 2 || len(c) != 1 {
+		t.Errorf("a lookup after the TTL sent %v, want 2 LIST (big in the root, then the name)", c)
+	}
+}
+
+// ls -l of a 10,000-file folder straight after mounting: the lookup of
+// the folder is one page of its parent, then ten pages of the folder; no
+// HEAD. Windows that start at the folder's start and reach its end
+// become its listing: ls of the root after a lookup of a one-letter name
+// sends nothing.
+func TestLsOfATenThousandFileFolderAfterMounting(t *testing.T) {
+	st := bigFolder(10_000)
+	st.Set("other.txt", []byte("o"))
+	mnt := testMount(t, st, "", DefaultOptions(), true)
+	st.ResetCounts()
+	if out, err := exec.Command("ls", "-l", filepath.Join(mnt, "big")).CombinedOutput(); err != nil {
+		t.Fatalf("ls -l: %v\n%.300s", err, out)
+	}
+	if c := st.Counts(); c[memstore.OpList] != 11 || len(c) != 1 {
+		t.Errorf("ls -l of 10,000 files after mounting sent %v, want 11 LIST", c)
+	}
+	if _, err := os.Stat(filepath.Join(mnt, "a")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("stat a: %v", err)
+	}
+	st.ResetCounts()
+	if got := names(t, mnt); !slices.Equal(got, []string{"big/", "other.txt"}) {
+		t.Errorf("ls of the root: %q", got)
+	}
+	if c := st.Counts(); len(c) != 0 {
+		t.Errorf("ls of the root after a window from its start to its end sent %v, want nothing", c)
+	}
+}
+
+// Remembered windows stay bounded: a directory looked up under many far
+// apart names keeps at most maxWindows of them.
+func TestRememberedWindowsStayBounded(t *testing.T) {
+	st := memstore.New()
+	st.SetPageSize(2)
+	for i := range 300 {
+		st.Set(fmt.Sprintf("d/k%04d", i), []byte("x"))
+	}
+	root, err := NewRoot(st, "", DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := newDirCache(root.(*dirNode).fsys, "d/")
+	for i := range 300 {
+		if _, found, err := dc.lookup(t.Context(), fmt.Sprintf("k%04d", i)); !found || err != nil {
+			t.Fatalf("lookup %d: %v, %v", i, found, err)
+		}
+	}
+	dc.mu.Lock()
+	n := len(dc.windows)
+	dc.mu.Unlock()
+	if n > maxWindows || n == 0 {
+		t.Errorf("%d windows remembered, want 1 to %d", n, maxWindows)
+	}
+}
+
+// find and ls -lR of the whole bucket, cold, send one LIST per folder
+// page and nothing else: every lookup is answered by its folder's listing.
+func TestFindAndLsRAreOneListPerFolderPage(t *testing.T) {
+	st := memstore.New()
+	st.SetPageSize(3)
+	folders := 1 // the root
+	for _, d := range []string{"a/", "a/b/", "a/b/c/", "d/", "e.f/"} {
+		folders++
+		for i := range 4 { // two pages each
+			st.Set(fmt.Sprintf("%sfile%d", d, i), []byte("x"))
+		}
+	}
+	st.Set("top.txt", []byte("t")) // the root: a/ d/ e.f/ top.txt, two pages
+	for _, prog := range [][]string{{"find"}, {"ls", "-lR"}} {
+		t.Run(prog[0], func(t *testing.T) {
+			mnt := testMount(t, st, "", DefaultOptions(), true)
+			st.ResetCounts()
+			if out, err := exec.Command(prog[0], append(prog[1:], mnt)...).CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v\n%s", prog, err, out)
+			}
+			if c := st.Counts(); c[memstore.OpList] != 2*folders || len(c) != 1 {
+				t.Errorf("%s of %d folders of two pages each sent %v, want %d LIST", prog, folders, c, 2*folders)
+			}
+		})
+	}
+}
+
+// During an outage, a name an expired window found is still found (its
+// photo may still open from the kernel's cache), while a name it decided
+// missing, or never saw, is EIO, never ENOENT: a miss is not trusted past
+// the TTL.
+func TestOutageAnswersFromExpiredWindows(t *testing.T) {
+	st := &downStore{Store: memstore.New()}
+	for i := range 50 {
+		st.Set(fmt.Sprintf("photos/img%03d.jpg", i), []byte("x"))
+	}
+	clock := testenv.NewClock()
+	opt := DefaultOptions()
+	opt.Clock = clock.Now
+	root, err := NewRoot(st, "", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := newDirCache(root.(*dirNode).fsys, "photos/")
+	if _, found, err := dc.lookup(t.Context(), "img040.jpg"); !found || err != nil {
+		t.Fatalf("lookup: %v, %v", found, err)
+	}
+	clock.Advance(opt.MetadataTTL + time.Second)
+	st.down.Store(true)
+	if e, found, err := dc.lookup(t.Context(), "img045.jpg"); !found || err != nil || e.obj.Key != "photos/img045.jpg" {
+		t.Errorf("lookup of a name an expired window found, during an outage: %+v, %v, %v", e, found, err)
+	}
+	for _, name := range []string{"img045.png", "img001.jpg"} {
+		if _, found, err := dc.lookup(t.Context(), name); found || !errors.Is(err, errDown) {
+			t.Errorf("lookup %q during an outage: %v, %v; want the outage's error", name, found, err)
+		}
+	}
+	st.down.Store(false)
+	st.ResetCounts()
+	if _, found, err := dc.lookup(t.Context(), "img045.jpg"); !found || err != nil {
+		t.Errorf("after the outage: %v, %v", found, err)
+	}
+	if c := st.Counts(); c[memstore.OpList] != 1 {
+		t.Errorf("a lookup after the outage sent %v, want a new window", c)
+	}
+}
