@@ -69,7 +69,7 @@ func (n *dirNode) dirEntry(e entry) fuse.DirEntry {
 		return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFDIR, Ino: n.fsys.inos.number(dirID(e.obj.Key))}
 	}
 	id := e.id
-	if id == "" {
+	if id == (inoID{}) {
 		id = fileID(e.obj.Key, e.obj.ETag)
 	}
 	return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFREG, Ino: n.fsys.inos.number(id)}
@@ -106,7 +106,7 @@ func (n *dirNode) child(ctx context.Context, e entry, out *fuse.EntryOut) *gofs.
 		return ch
 	}
 	id := e.id
-	if id == "" {
+	if id == (inoID{}) {
 		id = fileID(e.obj.Key, e.obj.ETag)
 	}
 	ino := n.fsys.inos.number(id)
