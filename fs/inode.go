@@ -50,16 +50,13 @@ type inoID [16]byte
 // makeID hashes the parts of an identity, each ended by a NUL (which no
 // key holds).
 func makeID(kind string, parts ...string) inoID {
-	h := sha256.New()
-	h.Write([]byte(kind))
+	var stack [256]byte // no allocation for the usual key
+	b := append(stack[:0], kind...)
 	for _, p := range parts {
-		h.Write([]byte{0})
-		h.Write([]byte(p))
+		b = append(append(b, 0), p...)
 	}
-	var sum [sha256.Size]byte
-	var id inoID
-	copy(id[:], h.Sum(sum[:0]))
-	return id
+	sum := sha256.Sum256(b)
+	return inoID(sum[:16])
 }
 
 // dirID and fileID are the identities numbers are handed out for.

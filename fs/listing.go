@@ -2,6 +2,7 @@ package fs
 
 import (
 	"encoding/hex"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -174,21 +175,12 @@ func sortedListing(prefix string, names []string, cols listingColumns) *dirListi
 	return l
 }
 
-// grow makes room for n more entries.
+// grow makes room for n more entries (amortised, as append grows).
 func (c *listingColumns) grow(n int) {
-	c.flags = growTo(c.flags, n)
-	c.sizes = growTo(c.sizes, n)
-	c.mtimes = growTo(c.mtimes, n)
-	c.etags = growTo(c.etags, n)
-}
-
-func growTo[T any](s []T, n int) []T {
-	if cap(s)-len(s) >= n {
-		return s
-	}
-	out := make([]T, len(s), len(s)+n)
-	copy(out, s)
-	return out
+	c.flags = slices.Grow(c.flags, n)
+	c.sizes = slices.Grow(c.sizes, n)
+	c.mtimes = slices.Grow(c.mtimes, n)
+	c.etags = slices.Grow(c.etags, n)
 }
 
 // listingOf builds a listing of prefix from entries (any order, names
