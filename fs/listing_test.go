@@ -2,10 +2,15 @@ package fs
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/b2mount/b2mount/internal/memstore"
 	"github.com/b2mount/b2mount/s3backend"
 )
 
@@ -103,4 +108,51 @@ func TestListingBytesPerKey(t *testing.T) {
 		t.Errorf("a listing holds %d bytes per key, want at most %d", per, listingBytesBound)
 	}
 	runtime.KeepAlive(l)
+}
+
+// Past plusEntries names, READDIRPLUS gives names alone, so listing names
+// (ls -f) makes no node for them; ls -l then looks each up, answered from
+// the listing: ⌈N/1000⌉ LIST and no HEAD whatever the order, and a node for
+// every name at the end.
+func TestBigFolderNamesMakeNoNodePastTheBound(t *testing.T) {
+	const n = plusEntries + 1500
+	st := memstore.New()
+	for i := range n {
+		st.Set(fmt.Sprintf("big/f%06d", i), []byte("x"))
+	}
+	opt := DefaultOptions()
+	root, err := NewRoot(st, "", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mnt := mountRoot(t, root, opt, true)
+	dir := filepath.Join(mnt, "big")
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatal(err)
+	}
+	st.ResetCounts()
+	out, err := exec.Command("ls", "-f", dir).Output()
+	if err != nil {
+		t.Fatalf("ls -f: %v", err)
+	}
+	if got := strings.Count(string(out), "\n"); got != n+2 {
+		t.Fatalf("ls -f listed %d lines, want %d", got, n+2)
+	}
+	big := root.(*dirNode).GetChild("big")
+	if nodes := len(big.Children()); nodes > plusEntries {
+		t.Errorf("ls -f made %d nodes, want at most %d", nodes, plusEntries)
+	}
+	out, err = exec.Command("ls", "-l", dir).Output()
+	if err != nil {
+		t.Fatalf("ls -l: %v", err)
+	}
+	if got := strings.Count(string(out), "\n-r"); got != n {
+		t.Errorf("ls -l showed %d files, want %d", got, n)
+	}
+	if c := st.Counts(); c[memstore.OpList] != (n+999)/1000 || len(c) != 1 {
+		t.Errorf("ls -f and ls -l sent %v, want %d LIST and nothing else", c, (n+999)/1000)
+	}
+	if nodes := len(big.Children()); nodes != n {
+		t.Errorf("after ls -l the folder has %d nodes, want %d", nodes, n)
+	}
 }
