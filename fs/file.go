@@ -28,16 +28,30 @@ type fileNode struct {
 	// truncation, a rename, an unlink), across their requests: acquired
 	// with lock(ctx), so a waiting call can still be interrupted. Made on
 	// the first lock: most nodes are only listed and stat'ed.
-	busy     chan struct{}
-	obj      s3backend.Object          // the version in the bucket; Key follows renames; only Key is set while pending
-	id       inoID                     // the identity its inode number is pinned under (inoTable)
-	pending  bool                      // created here, not in the bucket yet
-	gone     bool                      // unlinked, or overwritten by a rename: open handles commit nothing
+	busy    chan struct{}
+	obj     s3backend.Object // the version in the bucket; Key follows renames; only Key is set while pending
+	id      inoID            // the identity its inode number is pinned under (inoTable)
+	pending bool             // created here, not in the bucket yet
+	gone    bool             // unlinked, or overwritten by a rename: open handles commit nothing
+	wr      *fileWriters     // nil until the first open for writing: most nodes are only listed
+}
+
+// fileWriters is what a fileNode knows of its handles open for writing;
+// guarded by the node's mu.
+type fileWriters struct {
 	setMtime time.Time                 // set by utimes while open for writing: stored with the next commit
 	writers  int                       // handles open for writing
 	handles  map[*writeHandle]struct{} // the same handles, told when the object moves
 	opens    uint64                    // write handles opened so far (writeHandle.seq)
 	liveSize int64                     // the size of the content written last, while writers > 0
+}
+
+// writersLocked is n.wr, made if need be. n.mu must be held.
+func (n *fileNode) writersLocked() *fileWriters {
+	if n.wr == nil {
+		n.wr = &fileWriters{}
+	}
+	return n.wr
 }
 
 func newFileNode(fsys *fileSystem, obj s3backend.Object, id inoID, pending bool) *fileNode {
@@ -102,9 +116,12 @@ func (n *fileNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.Att
 func (n *fileNode) fillAttr(out *fuse.Attr) {
 	n.mu.Lock()
 	obj, size := n.obj, n.obj.Size
-	mtime := n.setMtime
-	if n.writers > 0 {
-		size = n.liveSize
+	var mtime time.Time
+	if w := n.wr; w != nil {
+		mtime = w.setMtime
+		if w.writers > 0 {
+			size = w.liveSize
+		}
 	}
 	n.mu.Unlock()
 	if mtime.IsZero() {

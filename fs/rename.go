@@ -171,7 +171,7 @@ func (n *fileNode) moved(obj s3backend.Object) {
 	}
 	old, id := n.id, fileID(obj.Key, obj.ETag)
 	n.obj, n.id = obj, id
-	for h := range n.handles {
+	for h := range n.writersLocked().handles {
 		h.s.BaseMoved(obj) // what they download of the old version is here now
 	}
 	n.mu.Unlock()
