@@ -37,7 +37,7 @@
 // identities are 16-byte hashes, not copies of the keys.
 //
 // What the kernel knows costs more: every inode it holds is a go-fuse node
-// with a fileNode behind it (about 750 bytes with go-fuse's tables), until
+// with a fileNode behind it (about 700 bytes with go-fuse's tables), until
 // the kernel forgets it. READDIRPLUS would make one for every name listed,
 // even for a program that only wants the names (ls -f, find -name). So
 // READDIRPLUS gives the attributes of a directory's first plusEntries
@@ -46,8 +46,8 @@
 // LOOKUP each, answered from the same listing without a request: ls -l of
 // a folder of 100,000 keys still costs 100 LIST and no HEAD, and ends
 // with the same nodes, but takes longer (one round trip per name past
-// the first 10,000 instead of one per page of names); ls -f of it keeps a
-// quarter of the memory it did.
+// the first 10,000 instead of one per page of names: 3.3 s where it took
+// 2.1 s); ls -f of it keeps 246 bytes a key where it kept 813.
 //
 // # Reads and consistency
 //
