@@ -60,6 +60,13 @@ func setUp(ctx context.Context, cfg *config, logger *slog.Logger) (_ *env, err e
 		return nil, fmt.Errorf("generate data: %w", err)
 	}
 	logger.Info("data ready", "took", time.Since(start).Round(time.Second))
+	if cfg.million > 0 {
+		start = time.Now()
+		if err := fillMillion(ctx, filepath.Join(e.work, "data"), cfg.million); err != nil {
+			return nil, fmt.Errorf("fill the million-key folder: %w", err)
+		}
+		logger.Info("million-key folder ready", "keys", cfg.million, "took", time.Since(start).Round(time.Second))
+	}
 	return e, nil
 }
 

@@ -53,6 +53,7 @@ type config struct {
 	parFiles   int           // files read at once
 	parSize    int64         // size of each of them
 	smallFiles int           // files in the listed folder
+	million    int           // keys in the million-key folder (million.go); 0: no such workload
 	contenders []string
 	b2mountBin string // "" builds ./cmd/b2mount
 	workDir    string // "" makes a temporary one
@@ -71,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fl.IntVar(&c.parFiles, "par-files", 8, "files read at once in the parallel workload")
 	parMiB := fl.Int64("par-mib", 128, "MiB of each file of the parallel workload")
 	fl.IntVar(&c.smallFiles, "small-files", 10000, "files in the folder listed with ls -l")
+	fl.IntVar(&c.million, "million", -1, "keys in the huge folder listed with ls -f and ls -l, on the lan profile (default 100,000; 0 with -quick); 0 skips it. versitygw's posix backend reads the whole folder for every page of 1,000, so a listing of 1,000,000 takes it about an hour")
 	contenders := fl.String("contenders", "b2mount,rclone,s3fs", "mounts to compare with the direct client (skipped when not installed)")
 	fl.StringVar(&c.b2mountBin, "b2mount", "", "b2mount binary to test (default: build ./cmd/b2mount)")
 	fl.StringVar(&c.workDir, "work", "", "scratch directory (default: a new temporary one, removed at the end)")
@@ -82,6 +84,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if *quick {
 		c.runs, c.duration = 1, 5*time.Second
+	}
+	if c.million < 0 && *quick {
+		c.million = 0
+	} else if c.million < 0 {
+		c.million = 100_000
 	}
 	for _, name := range strings.Split(*profiles, ",") {
 		p, ok := profileNamed(strings.TrimSpace(name))

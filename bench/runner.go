@@ -142,7 +142,11 @@ func runProfile(ctx context.Context, e *env, p profile) (string, error) {
 			c.runs = append(c.runs, r)
 		}
 	}
-	return renderProfile(p, e.cfg, conts, ceiling, loadBefore, loadAvg()), nil
+	out := renderProfile(p, e.cfg, conts, ceiling, loadBefore, loadAvg())
+	if e.cfg.million > 0 && !p.shaped {
+		out += measureMillion(ctx, e, conts)
+	}
+	return out, nil
 }
 
 // measureAll runs every workload once for c, each bounded by the timeout.

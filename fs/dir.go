@@ -69,7 +69,7 @@ func (n *dirNode) dirEntry(e entry) fuse.DirEntry {
 		return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFDIR, Ino: n.fsys.inos.number(dirID(e.obj.Key))}
 	}
 	id := e.id
-	if id == "" {
+	if id == (inoID{}) {
 		id = fileID(e.obj.Key, e.obj.ETag)
 	}
 	return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFREG, Ino: n.fsys.inos.number(id)}
@@ -96,6 +96,10 @@ func (n *dirNode) child(ctx context.Context, e entry, out *fuse.EntryOut) *gofs.
 	if e.kind == kindDir {
 		id := dirID(e.obj.Key)
 		ino := n.fsys.inos.number(id)
+		if ch := n.known(e.name, ino); ch != nil {
+			n.fsys.fillAttr(&out.Attr, syscall.S_IFDIR|n.fsys.opt.DirMode, 0, ch.Operations().(*dirNode).mtime())
+			return ch
+		}
 		nd := newDirNode(n.fsys, e.obj.Key)
 		ch := n.NewInode(ctx, nd, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: ino, Gen: 1})
 		d := ch.Operations().(*dirNode)
@@ -106,10 +110,14 @@ func (n *dirNode) child(ctx context.Context, e entry, out *fuse.EntryOut) *gofs.
 		return ch
 	}
 	id := e.id
-	if id == "" {
+	if id == (inoID{}) {
 		id = fileID(e.obj.Key, e.obj.ETag)
 	}
 	ino := n.fsys.inos.number(id)
+	if ch := n.known(e.name, ino); ch != nil {
+		ch.Operations().(*fileNode).fillAttr(&out.Attr)
+		return ch
+	}
 	nf := newFileNode(n.fsys, e.obj, id, false)
 	ch := n.NewInode(ctx, nf, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino, Gen: 1})
 	f := ch.Operations().(*fileNode)
@@ -117,6 +125,17 @@ func (n *dirNode) child(ctx context.Context, e entry, out *fuse.EntryOut) *gofs.
 		n.fsys.inos.pin(id, ino)
 	}
 	f.fillAttr(&out.Attr)
+	return ch
+}
+
+// known is the directory's child name if the kernel knows it already under
+// number ino (what NewInode would return): a listing seen again after its
+// TTL makes no new node for each name, only to drop it.
+func (n *dirNode) known(name string, ino uint64) *gofs.Inode {
+	ch := n.GetChild(name)
+	if ch == nil || ch.StableAttr().Ino != ino {
+		return nil
+	}
 	return ch
 }
 

@@ -79,7 +79,7 @@ func (c *dirCache) lookup(ctx context.Context, name string) (e entry, found bool
 			return old, true, nil
 		}
 		if l := c.stale(err); l != nil {
-			if e, ok := l.entries[name]; ok {
+			if e, ok := l.lookup(name); ok {
 				return e, true, nil
 			}
 		}
@@ -96,7 +96,7 @@ func (c *dirCache) knownLocked(name string) (e entry, found, known bool) {
 		return ch.e, !ch.removed, true
 	}
 	if c.listing != nil && c.fsys.fresh(c.listedAt) {
-		e, found = c.listing.entries[name]
+		e, found = c.listing.lookup(name)
 		return e, found, true
 	}
 	if c.inflight != nil {
@@ -151,18 +151,12 @@ func (c *dirCache) source(ctx context.Context) *dirSource {
 // listing for the TTL.
 func (c *dirCache) fetch(ctx context.Context, call *listCall) {
 	err := c.fsys.store.ListPages(ctx, c.prefix, func(page s3backend.Listing) error {
-		call.addPage(page)
+		c.fsys.logHidden(call.addPage(page))
 		return nil
 	})
-	var l *dirListing
-	if err == nil {
-		var hidden []hiddenKey
-		l, hidden = buildListing(c.prefix, call.whole())
-		c.fsys.logHidden(hidden)
-	}
 	c.mu.Lock()
 	if err == nil {
-		c.installLocked(l, call.seq)
+		c.installLocked(call.listing(), call.seq)
 	}
 	c.inflight = nil
 	c.mu.Unlock()
@@ -225,10 +219,10 @@ type dirSource struct {
 // if there is one (dirCache.stale).
 func (s *dirSource) entry(ctx context.Context, i int) (e entry, ok bool, err error) {
 	if s.static != nil {
-		if i >= len(s.static.names) {
+		if i >= s.static.len() {
 			return entry{}, false, nil
 		}
-		return s.static.entries[s.static.names[i]], true, nil
+		return s.static.at(i), true, nil
 	}
 	if s.changes != nil {
 		for len(s.out) <= i && !s.done {
@@ -254,7 +248,7 @@ func (s *dirSource) entry(ctx context.Context, i int) (e entry, ok bool, err err
 // ready is how many entries entry hands out now without waiting.
 func (s *dirSource) ready() int {
 	if s.static != nil {
-		return len(s.static.names)
+		return s.static.len()
 	}
 	if s.changes != nil {
 		_ = s.pull(context.Background(), false) // decided entries only: no wait, so no failure but the listing's, which entry reports

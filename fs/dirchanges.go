@@ -52,7 +52,7 @@ func (c *dirCache) note(name string, ch change) {
 func (c *dirCache) noteEmpty() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.installLocked(&dirListing{entries: map[string]entry{}}, c.seq)
+	c.installLocked(&dirListing{prefix: c.prefix}, c.seq)
 }
 
 // dropSeenLocked drops the changes a listing that started at seq shows.
@@ -82,23 +82,18 @@ func merged(l *dirListing, changes map[string]change) *dirListing {
 	if len(changes) == 0 {
 		return l
 	}
-	out := &dirListing{entries: make(map[string]entry, len(l.entries)+len(changes)), markerT: l.markerT, hidden: l.hidden, bzEmpty: l.bzEmpty}
-	for name, e := range l.entries {
-		out.entries[name] = e
-	}
-	for name, ch := range changes {
-		if ch.removed {
-			delete(out.entries, name)
-		} else {
-			out.entries[name] = ch.e
+	all := make([]entry, 0, l.len()+len(changes))
+	for i := range l.len() {
+		if _, changed := changes[l.names[i]]; !changed {
+			all = append(all, l.at(i))
 		}
 	}
-	out.names = make([]string, 0, len(out.entries))
-	for name := range out.entries {
-		out.names = append(out.names, name)
+	for _, ch := range changes {
+		if !ch.removed {
+			all = append(all, ch.e)
+		}
 	}
-	sort.Strings(out.names)
-	return out
+	return listingOf(l, all)
 }
 
 // pullLocked moves into s.out what the listing being fetched has decided
@@ -177,8 +172,8 @@ func (c *dirCache) soleEntry(name string) (sole, known bool) {
 		return false, false
 	}
 	l := merged(c.listing, c.changes)
-	_, has := l.entries[name]
-	return has && len(l.entries) == 1 && !l.marker && !l.bzEmpty && l.hidden == 0, true
+	_, has := l.lookup(name)
+	return has && l.len() == 1 && !l.marker && !l.bzEmpty && l.hidden == 0, true
 }
 
 // notePlaceholder records that the directory's ".bzEmpty" was just put, so

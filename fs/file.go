@@ -23,16 +23,22 @@ type fileNode struct {
 	gofs.Inode
 	fsys *fileSystem // constant
 
+	mu sync.Mutex // guards the fields below; never held across a request
 	// busy serialises what changes the file's object (a commit, a
 	// truncation, a rename, an unlink), across their requests: acquired
-	// with lock(ctx), so a waiting call can still be interrupted.
-	busy chan struct{}
+	// with lock(ctx), so a waiting call can still be interrupted. Made on
+	// the first lock: most nodes are only listed and stat'ed.
+	busy    chan struct{}
+	obj     s3backend.Object // the version in the bucket; Key follows renames; only Key is set while pending
+	id      inoID            // the identity its inode number is pinned under (inoTable)
+	pending bool             // created here, not in the bucket yet
+	gone    bool             // unlinked, or overwritten by a rename: open handles commit nothing
+	wr      *fileWriters     // nil until the first open for writing: most nodes are only listed
+}
 
-	mu       sync.Mutex                // guards the fields below; never held across a request
-	obj      s3backend.Object          // the version in the bucket; Key follows renames; only Key is set while pending
-	id       string                    // the identity its inode number is pinned under (inoTable)
-	pending  bool                      // created here, not in the bucket yet
-	gone     bool                      // unlinked, or overwritten by a rename: open handles commit nothing
+// fileWriters is what a fileNode knows of its handles open for writing;
+// guarded by the node's mu.
+type fileWriters struct {
 	setMtime time.Time                 // set by utimes while open for writing: stored with the next commit
 	writers  int                       // handles open for writing
 	handles  map[*writeHandle]struct{} // the same handles, told when the object moves
@@ -40,8 +46,16 @@ type fileNode struct {
 	liveSize int64                     // the size of the content written last, while writers > 0
 }
 
-func newFileNode(fsys *fileSystem, obj s3backend.Object, id string, pending bool) *fileNode {
-	return &fileNode{fsys: fsys, busy: make(chan struct{}, 1), obj: obj, id: id, pending: pending}
+// writersLocked is n.wr, made if need be. n.mu must be held.
+func (n *fileNode) writersLocked() *fileWriters {
+	if n.wr == nil {
+		n.wr = &fileWriters{}
+	}
+	return n.wr
+}
+
+func newFileNode(fsys *fileSystem, obj s3backend.Object, id inoID, pending bool) *fileNode {
+	return &fileNode{fsys: fsys, obj: obj, id: id, pending: pending}
 }
 
 var _ = (gofs.NodeGetattrer)((*fileNode)(nil))
@@ -52,14 +66,24 @@ var _ = (gofs.NodeOnForgetter)((*fileNode)(nil))
 // lock takes the file's busy token, or fails with ctx.
 func (n *fileNode) lock(ctx context.Context) error {
 	select {
-	case n.busy <- struct{}{}:
+	case n.busyToken() <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-func (n *fileNode) unlock() { <-n.busy }
+func (n *fileNode) unlock() { <-n.busyToken() }
+
+// busyToken is the channel of lock and unlock, made on first use.
+func (n *fileNode) busyToken() chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.busy == nil {
+		n.busy = make(chan struct{}, 1)
+	}
+	return n.busy
+}
 
 // OnForget lets the file's inode number go once the kernel has forgotten
 // it (see inoTable).
@@ -92,9 +116,12 @@ func (n *fileNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.Att
 func (n *fileNode) fillAttr(out *fuse.Attr) {
 	n.mu.Lock()
 	obj, size := n.obj, n.obj.Size
-	mtime := n.setMtime
-	if n.writers > 0 {
-		size = n.liveSize
+	var mtime time.Time
+	if w := n.wr; w != nil {
+		mtime = w.setMtime
+		if w.writers > 0 {
+			size = w.liveSize
+		}
 	}
 	n.mu.Unlock()
 	if mtime.IsZero() {

@@ -2,6 +2,7 @@ package fs
 
 import (
 	"container/list"
+	"crypto/sha256"
 	"strconv"
 	"sync"
 )
@@ -20,14 +21,14 @@ const maxIdleInos = 1 << 16
 // never reused, so a name that comes back after its number was dropped
 // gets a new one, as if the object had been replaced.
 type inoTable struct {
-	mu   sync.Mutex           // guards the fields below
-	next uint64               // next number to hand out
-	ids  map[string]*inoEntry // identity -> entry
-	idle list.List            // of *inoEntry with live == 0, least recently used first
+	mu   sync.Mutex          // guards the fields below
+	next uint64              // next number to hand out
+	ids  map[inoID]*inoEntry // identity -> entry
+	idle list.List           // of *inoEntry with live == 0, least recently used first
 }
 
 type inoEntry struct {
-	id   string
+	id   inoID
 	n    uint64
 	live int           // nodes that hold n (go-fuse may briefly have two)
 	elem *list.Element // in idle while live == 0
@@ -35,15 +36,35 @@ type inoEntry struct {
 
 func newInoTable() *inoTable {
 	// 1 is the root (go-fuse's default root inode number).
-	return &inoTable{next: 2, ids: make(map[string]*inoEntry)}
+	return &inoTable{next: 2, ids: make(map[inoID]*inoEntry)}
+}
+
+// inoID is an identity numbers are handed out for: the first 16 bytes of
+// the SHA-256 of what it names, not the key itself, so that neither the
+// table nor the node of each of a million listed files keeps a copy of
+// its key and ETag. Two names of one mount meet on the same identity with
+// odds of about n²/2¹²⁹ for n names: never, in practice. The zero inoID is
+// no identity.
+type inoID [16]byte
+
+// makeID hashes the parts of an identity, each ended by a NUL (which no
+// key holds).
+func makeID(kind string, parts ...string) inoID {
+	var stack [256]byte // no allocation for the usual key
+	b := append(stack[:0], kind...)
+	for _, p := range parts {
+		b = append(append(b, 0), p...)
+	}
+	sum := sha256.Sum256(b)
+	return inoID(sum[:16])
 }
 
 // dirID and fileID are the identities numbers are handed out for.
-func dirID(prefix string) string     { return "d\x00" + prefix }
-func fileID(key, etag string) string { return "f\x00" + key + "\x00" + etag }
+func dirID(prefix string) inoID     { return makeID("d", prefix) }
+func fileID(key, etag string) inoID { return makeID("f", key, etag) }
 
 // number returns id's number, handing out a new one if the table has none.
-func (t *inoTable) number(id string) uint64 {
+func (t *inoTable) number(id inoID) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e := t.ids[id]
@@ -63,7 +84,7 @@ func (t *inoTable) number(id string) uint64 {
 // pin records that a new node holds id's number n, so it is kept until
 // unpin. If the table dropped the entry since number returned n, it is
 // put back.
-func (t *inoTable) pin(id string, n uint64) {
+func (t *inoTable) pin(id inoID, n uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e := t.ids[id]
@@ -82,7 +103,7 @@ func (t *inoTable) pin(id string, n uint64) {
 }
 
 // unpin records that a node holding id's number n is gone (OnForget).
-func (t *inoTable) unpin(id string, n uint64) {
+func (t *inoTable) unpin(id inoID, n uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e := t.ids[id]
@@ -115,8 +136,8 @@ func (t *inoTable) stats() (held, live int) {
 // newFileID is the identity of a file created by this mount and not in
 // the bucket yet: unique per creation (seq), so that it never meets an
 // older node of the same name.
-func newFileID(key string, seq uint64) string {
-	return "n\x00" + key + "\x00" + strconv.FormatUint(seq, 10)
+func newFileID(key string, seq uint64) inoID {
+	return makeID("n", key, strconv.FormatUint(seq, 10))
 }
 
 // rebind moves the number n, held by a node under identity old, to
@@ -124,7 +145,7 @@ func newFileID(key string, seq uint64) string {
 // key, and the node keeps its number (the kernel knows it by it). A number
 // the table had for new already (a listing saw the new version first) is
 // forgotten: the node's wins for later lookups.
-func (t *inoTable) rebind(old, new string, n uint64) {
+func (t *inoTable) rebind(old, new inoID, n uint64) {
 	if old == new {
 		return
 	}

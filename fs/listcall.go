@@ -3,6 +3,7 @@ package fs
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/b2mount/b2mount/s3backend"
@@ -19,36 +20,52 @@ type listCall struct {
 	prefix string // constant
 	seq    uint64 // constant: the directory's last change when the listing started
 
-	mu       sync.Mutex        // guards the fields below
-	raw      s3backend.Listing // every page so far
-	pending  map[string]entry  // names a later page may still change
-	order    []entry           // decided entries, in the order they were decided
-	decided  map[string]entry  // the same, by name
-	frontier string            // the greatest key or prefix listed so far
-	finished bool              // no more pages
-	failed   error             // why the listing failed, once finished
-	changed  chan struct{}     // closed and replaced whenever order grows or finished is set
+	mu       sync.Mutex       // guards the fields below
+	pending  map[string]entry // names a later page may still change
+	names    []string         // decided names, in the order they were decided
+	cols     listingColumns   // their entries, in the same order
+	decided  map[string]int   // index of each decided name; nil once finished
+	facts    dirListing       // the directory's own marker, placeholder, hidden count so far
+	frontier string           // the greatest key or prefix listed so far
+	finished bool             // no more pages
+	failed   error            // why the listing failed, once finished
+	changed  chan struct{}    // closed and replaced whenever names grows or finished is set
 }
 
 func newListCall(prefix string) *listCall {
-	return &listCall{prefix: prefix, pending: map[string]entry{}, decided: map[string]entry{}, changed: make(chan struct{})}
+	return &listCall{prefix: prefix, pending: map[string]entry{}, decided: map[string]int{}, changed: make(chan struct{}),
+		facts: dirListing{prefix: prefix}}
 }
 
 // addPage takes one page of the listing; names no later page can change
-// become decided, in name order.
-func (c *listCall) addPage(page s3backend.Listing) {
-	pl, _ := buildListing(c.prefix, page) // the naming rules within the page; hidden names are logged once, from the whole listing
+// become decided, in name order. It returns the keys of the page that
+// cannot be shown, to log. The pages themselves are not kept: the
+// decided names and their columns are the listing (see listing).
+func (c *listCall) addPage(page s3backend.Listing) []hiddenKey {
+	pl, hidden := buildListing(c.prefix, page) // the naming rules within the page
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.raw.Prefixes = append(c.raw.Prefixes, page.Prefixes...)
-	c.raw.Objects = append(c.raw.Objects, page.Objects...)
-	for _, name := range pl.names {
-		e := pl.entries[name]
-		if old, ok := c.pending[name]; ok && old.kind == kindDir && e.kind != kindDir {
-			continue // the directory wins
-		}
-		c.pending[name] = e
+	if pl.marker {
+		c.facts.marker, c.facts.markerT = true, pl.markerT
 	}
+	c.facts.bzEmpty = c.facts.bzEmpty || pl.bzEmpty
+	for i, name := range pl.names {
+		e := pl.at(i)
+		if old, ok := c.pending[name]; ok && (old.kind == kindDir) != (e.kind == kindDir) {
+			// A file and a directory of the same name on two pages: the
+			// directory wins, as within one page.
+			lost := e
+			if e.kind == kindDir {
+				lost = old
+			} else {
+				e = old
+			}
+			hidden = append(hidden, hiddenKey{lost.obj.Key, "a directory of the same name wins"})
+		}
+		e.name = strings.Clone(name) // not the page's key, which holds the prefix too
+		c.pending[e.name] = e
+	}
+	c.facts.hidden += len(hidden)
 	for _, p := range page.Prefixes {
 		c.frontier = max(c.frontier, p)
 	}
@@ -62,21 +79,33 @@ func (c *listCall) addPage(page s3backend.Listing) {
 		}
 	}
 	c.decideLocked(ready)
+	return hidden
 }
 
-// decideLocked moves names from pending to order, sorted, and wakes readers.
+// decideLocked moves names from pending to the decided ones, sorted, and
+// wakes readers.
 func (c *listCall) decideLocked(names []string) {
 	if len(names) == 0 {
 		return
 	}
 	sort.Strings(names)
+	c.cols.grow(len(names))
 	for _, name := range names {
-		e := c.pending[name]
-		c.order = append(c.order, e)
-		c.decided[name] = e
+		c.decided[name] = len(c.names)
+		c.names = append(c.names, name)
+		c.cols.add(c.prefix, c.pending[name])
 		delete(c.pending, name)
 	}
 	c.notifyLocked()
+}
+
+// decideRestLocked decides every name left, at the end of the listing.
+func (c *listCall) decideRestLocked() {
+	var rest []string
+	for name := range c.pending {
+		rest = append(rest, name)
+	}
+	c.decideLocked(rest)
 }
 
 func (c *listCall) notifyLocked() {
@@ -89,13 +118,9 @@ func (c *listCall) notifyLocked() {
 func (c *listCall) finish(err error) {
 	c.mu.Lock()
 	if err == nil {
-		var rest []string
-		for name := range c.pending {
-			rest = append(rest, name)
-		}
-		c.decideLocked(rest)
+		c.decideRestLocked()
 	}
-	c.finished, c.failed = true, err
+	c.finished, c.failed, c.decided = true, err, nil
 	c.notifyLocked()
 	c.mu.Unlock()
 }
@@ -106,9 +131,9 @@ func (c *listCall) finish(err error) {
 func (c *listCall) entry(ctx context.Context, i int) (e entry, ok bool, err error) {
 	for {
 		c.mu.Lock()
-		n, finished, failed, ch := len(c.order), c.finished, c.failed, c.changed
+		n, finished, failed, ch := len(c.names), c.finished, c.failed, c.changed
 		if i < n {
-			e = c.order[i]
+			e = c.cols.entry(c.prefix, c.names[i], i)
 		}
 		c.mu.Unlock()
 		switch {
@@ -133,8 +158,8 @@ func (c *listCall) entry(ctx context.Context, i int) (e entry, ok bool, err erro
 func (c *listCall) lookup(name string) (e entry, found, known bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.decided[name]; ok {
-		return e, true, true
+	if i, ok := c.decided[name]; ok {
+		return c.cols.entry(c.prefix, c.names[i], i), true, true
 	}
 	if _, ok := c.pending[name]; ok || c.failed != nil {
 		return entry{}, false, false
@@ -146,7 +171,7 @@ func (c *listCall) lookup(name string) (e entry, found, known bool) {
 func (c *listCall) ready() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.order)
+	return len(c.names)
 }
 
 // ended reports whether the listing has ended (every name decided, or
@@ -157,9 +182,14 @@ func (c *listCall) ended() bool {
 	return c.finished
 }
 
-// whole is every page listed, once finished.
-func (c *listCall) whole() s3backend.Listing {
+// listing is the whole listing, once the last page is in (every name left
+// is decided): the decided names sorted (in place when they were decided in name order,
+// as they are unless names sort differently from their keys).
+func (c *listCall) listing() *dirListing {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.raw
+	c.decideRestLocked()
+	l := sortedListing(c.prefix, c.names, c.cols)
+	l.marker, l.markerT, l.bzEmpty, l.hidden = c.facts.marker, c.facts.markerT, c.facts.bzEmpty, c.facts.hidden
+	return l
 }

@@ -1,9 +1,7 @@
 package fs
 
 import (
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/b2mount/b2mount/s3backend"
 )
@@ -30,7 +28,7 @@ type entry struct {
 	// id, when set, is the file's identity in the inoTable instead of
 	// fileID(obj.Key, obj.ETag): a file created by this mount and not in
 	// the bucket yet (newFileID).
-	id string
+	id inoID
 }
 
 // hiddenReason says why a name cannot be shown ("" when it can).
@@ -50,17 +48,6 @@ func hiddenReason(name string) string {
 	return ""
 }
 
-// dirListing is what one directory holds, derived from one listing.
-// It is immutable once built.
-type dirListing struct {
-	entries map[string]entry
-	names   []string  // sorted, for Readdir
-	markerT time.Time // LastModified of the directory's own "dir/" marker, if any
-	marker  bool      // the directory has its own "dir/" marker object
-	bzEmpty bool      // the directory has its own ".bzEmpty" placeholder
-	hidden  int       // keys directly in the directory that cannot be shown
-}
-
 // hiddenKey is a key the listing could not show, for logging.
 type hiddenKey struct {
 	key, reason string
@@ -71,7 +58,8 @@ type hiddenKey struct {
 // names are reported in hidden, and a directory beats a file of the same
 // name.
 func buildListing(prefix string, l s3backend.Listing) (*dirListing, []hiddenKey) {
-	d := &dirListing{entries: make(map[string]entry, len(l.Objects)+len(l.Prefixes))}
+	d := &dirListing{prefix: prefix}
+	entries := make(map[string]entry, len(l.Objects)+len(l.Prefixes))
 	var hidden []hiddenKey
 	addDir := func(p string) {
 		name := strings.TrimSuffix(p[len(prefix):], "/")
@@ -79,7 +67,7 @@ func buildListing(prefix string, l s3backend.Listing) (*dirListing, []hiddenKey)
 			hidden = append(hidden, hiddenKey{p, r})
 			return
 		}
-		d.entries[name] = entry{name: name, kind: kindDir, obj: s3backend.Object{Key: p}}
+		entries[name] = entry{name: name, kind: kindDir, obj: s3backend.Object{Key: p}}
 	}
 	for _, p := range l.Prefixes {
 		// With delimiter "/" every common prefix ends in "/"; anything else
@@ -118,17 +106,16 @@ func buildListing(prefix string, l s3backend.Listing) (*dirListing, []hiddenKey)
 			hidden = append(hidden, hiddenKey{o.Key, r})
 			continue
 		}
-		if _, isDir := d.entries[name]; isDir {
+		if _, isDir := entries[name]; isDir {
 			hidden = append(hidden, hiddenKey{o.Key, "a directory of the same name wins"})
 			continue
 		}
-		d.entries[name] = entry{name: name, kind: kindFile, obj: o}
+		entries[name] = entry{name: name, kind: kindFile, obj: o}
 	}
 	d.hidden = len(hidden)
-	d.names = make([]string, 0, len(d.entries))
-	for name := range d.entries {
-		d.names = append(d.names, name)
+	all := make([]entry, 0, len(entries))
+	for _, e := range entries {
+		all = append(all, e)
 	}
-	sort.Strings(d.names)
-	return d, hidden
+	return listingOf(d, all), hidden
 }

@@ -50,15 +50,15 @@ func checkName(t *testing.T, where, name string) {
 // prefix+name for a file, prefix+name+"/" for a directory.
 func checkListing(t *testing.T, prefix string, d *dirListing, objects map[string]bool, prefixes map[string]bool) {
 	t.Helper()
-	if len(d.names) != len(d.entries) || !sort.StringsAreSorted(d.names) {
-		t.Fatalf("listing of %q: names %q do not match %d entries", prefix, d.names, len(d.entries))
+	if len(d.names) != d.len() || !sort.StringsAreSorted(d.names) {
+		t.Fatalf("listing of %q: names %q do not match %d entries", prefix, d.names, d.len())
 	}
 	for i, name := range d.names {
 		if i > 0 && d.names[i-1] == name {
 			t.Fatalf("listing of %q: name %q twice", prefix, name)
 		}
 		checkName(t, "listing of "+prefix, name)
-		e, ok := d.entries[name]
+		e, ok := d.lookup(name)
 		if !ok || e.name != name {
 			t.Fatalf("listing of %q: name %q has entry %+v", prefix, name, e)
 		}
@@ -114,14 +114,14 @@ func FuzzBuildListing(f *testing.F) {
 		}
 		for _, o := range l.Objects {
 			name, under := strings.CutPrefix(o.Key, prefix)
-			e, shown := d.entries[name]
+			e, shown := d.lookup(name)
 			dirName, isMarker := strings.CutSuffix(name, "/")
 			switch {
 			case !under || name == "" || name == bzEmpty:
 				// Outside the directory, its own marker, or a B2 placeholder.
 			case isMarker && !strings.Contains(dirName, "/"):
 				// A child's marker the server did not roll up: a directory.
-				if e, ok := d.entries[dirName]; hiddenReason(dirName) == "" && (!ok || e.kind != kindDir) {
+				if e, ok := d.lookup(dirName); hiddenReason(dirName) == "" && (!ok || e.kind != kindDir) {
 					t.Fatalf("marker %q not shown as a directory", o.Key)
 				}
 				if hiddenReason(dirName) != "" && !hiddenKeys[o.Key] {
@@ -153,7 +153,7 @@ func FuzzBuildListing(f *testing.F) {
 				}
 				continue
 			}
-			if e, ok := d.entries[name]; !ok || e.kind != kindDir {
+			if e, ok := d.lookup(name); !ok || e.kind != kindDir {
 				t.Fatalf("valid prefix %q not shown as a directory", p)
 			}
 		}
@@ -236,8 +236,8 @@ func FuzzKeysToTree(f *testing.F) {
 			}
 			d, _ := buildListing(dirPrefix, l)
 			checkListing(t, dirPrefix, d, all, prefixes)
-			for _, name := range d.names {
-				e := d.entries[name]
+			for i, name := range d.names {
+				e := d.at(i)
 				if e.kind == kindDir {
 					walk(e.obj.Key, path+"/"+name, depth+1)
 					continue

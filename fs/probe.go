@@ -79,7 +79,7 @@ func (c *dirCache) settle(ctx context.Context, name string, w *window) (probe, e
 	case name == bzEmpty:
 		return probe{at: now}, nil // B2's placeholder is never a file
 	case key <= w.hi:
-		e, found := w.l.entries[name]
+		e, found := w.l.lookup(name)
 		return probe{e: e, found: found, at: now}, nil
 	}
 	obj, err := c.fsys.store.Stat(ctx, key)

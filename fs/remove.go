@@ -93,7 +93,7 @@ func (n *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if err != nil {
 		return n.fsys.errno(ctx, "rmdir", prefix, err)
 	}
-	if len(l.entries) > 0 || l.hidden > 0 {
+	if l.len() > 0 || l.hidden > 0 {
 		return syscall.ENOTEMPTY
 	}
 	err = n.keepFolder(ctx, name, func() error {

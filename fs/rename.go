@@ -171,7 +171,7 @@ func (n *fileNode) moved(obj s3backend.Object) {
 	}
 	old, id := n.id, fileID(obj.Key, obj.ETag)
 	n.obj, n.id = obj, id
-	for h := range n.handles {
+	for h := range n.writersLocked().handles {
 		h.s.BaseMoved(obj) // what they download of the old version is here now
 	}
 	n.mu.Unlock()
@@ -179,7 +179,7 @@ func (n *fileNode) moved(obj s3backend.Object) {
 }
 
 // identity is the node's identity in the inoTable.
-func (n *fileNode) identity() string {
+func (n *fileNode) identity() inoID {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.id
@@ -197,7 +197,7 @@ func (n *dirNode) renameDir(ctx context.Context, name string, np *dirNode, newNa
 		if err != nil {
 			return n.fsys.errno(ctx, "rename", to, err)
 		}
-		if len(l.entries) > 0 || l.hidden > 0 {
+		if l.len() > 0 || l.hidden > 0 {
 			return syscall.ENOTEMPTY
 		}
 	}

@@ -106,8 +106,8 @@ func (n *fileNode) truncate(ctx context.Context, f gofs.FileHandle, size int64) 
 func (n *fileNode) touch(t time.Time) {
 	n.mu.Lock()
 	obj, pending := n.obj, n.pending
-	if n.writers > 0 {
-		n.setMtime = t
+	if w := n.wr; w != nil && w.writers > 0 {
+		w.setMtime = t
 	}
 	n.mu.Unlock()
 	if pending {

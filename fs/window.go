@@ -52,7 +52,7 @@ func (w *window) covers(key string) bool {
 // answer tells what the window knows of name (key prefix+name): known is
 // false when it cannot decide.
 func (w *window) answer(key, name string) (e entry, found, known bool) {
-	e, found = w.l.entries[name]
+	e, found = w.l.lookup(name)
 	if w.covers(key) || (found && e.kind == kindDir) {
 		return e, found, true
 	}

@@ -66,7 +66,7 @@ func TestWindowLookupsAgreeWithTheListing(t *testing.T) {
 			if err != nil {
 				t.Fatalf("seed %d: lookup %q: %v", seed, name, err)
 			}
-			w, ok := want.entries[name]
+			w, ok := want.lookup(name)
 			if found != ok || (ok && (e.kind != w.kind || e.obj.Key != w.obj.Key)) {
 				t.Fatalf("seed %d, keys %q: lookup %q = %+v, %v; the listing has %+v, %v", seed, keys, name, e, found, w, ok)
 			}

@@ -44,20 +44,21 @@ var _ = (gofs.FileReleaser)((*writeHandle)(nil))
 func (n *fileNode) openWriter(base *s3backend.Object, flags uint32, pid uint32) *writeHandle {
 	n.mu.Lock()
 	key := n.obj.Key
-	if n.writers == 0 {
-		n.liveSize = 0
+	w := n.writersLocked()
+	if w.writers == 0 {
+		w.liveSize = 0
 		if base != nil {
-			n.liveSize = base.Size
+			w.liveSize = base.Size
 		}
 	}
-	n.writers++
-	n.opens++
+	w.writers++
+	w.opens++
 	h := &writeHandle{node: n, s: newWriteSession(n.fsys.w.deps, key, base), rdwr: flags&syscall.O_ACCMODE == syscall.O_RDWR,
-		opener: pid, seq: n.opens}
-	if n.handles == nil {
-		n.handles = make(map[*writeHandle]struct{})
+		opener: pid, seq: w.opens}
+	if w.handles == nil {
+		w.handles = make(map[*writeHandle]struct{})
 	}
-	n.handles[h] = struct{}{}
+	w.handles[h] = struct{}{}
 	n.mu.Unlock()
 	return h
 }
@@ -79,7 +80,7 @@ func (n *fileNode) openedBy(pid uint32) *writeHandle {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	var newest *writeHandle
-	for h := range n.handles {
+	for h := range n.writersLocked().handles {
 		if h.opener == pid && (newest == nil || h.seq > newest.seq) {
 			newest = h
 		}
@@ -178,19 +179,20 @@ func (n *fileNode) key() string {
 func (n *fileNode) written(size int64) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.liveSize = size
+	n.writersLocked().liveSize = size
 }
 
 // writerClosed counts a writer out. A file created here whose content
 // never reached the bucket disappears with its last writer.
 func (n *fileNode) writerClosed(h *writeHandle) {
 	n.mu.Lock()
-	delete(n.handles, h)
-	n.writers--
-	last := n.writers == 0
+	w := n.writersLocked()
+	delete(w.handles, h)
+	w.writers--
+	last := w.writers == 0
 	drop := last && n.pending && !n.gone
 	if last {
-		n.setMtime = time.Time{}
+		w.setMtime = time.Time{}
 	}
 	if drop {
 		n.gone = true
@@ -215,7 +217,8 @@ func (n *fileNode) commit(ctx context.Context, s *writeSession) error {
 	}
 	defer n.unlock()
 	n.mu.Lock()
-	key, gone, meta, shared := n.obj.Key, n.gone, s3backend.Meta{MTime: n.setMtime}, n.writers > 1
+	w := n.writersLocked()
+	key, gone, meta, shared := n.obj.Key, n.gone, s3backend.Meta{MTime: w.setMtime}, w.writers > 1
 	n.mu.Unlock()
 	if gone {
 		s.Abort()
