@@ -56,6 +56,7 @@ type config struct {
 	contenders []string
 	b2mountBin string // "" builds ./cmd/b2mount
 	workDir    string // "" makes a temporary one
+	writesOnly bool   // only the write workloads (writes.go)
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -73,6 +74,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fl.IntVar(&c.smallFiles, "small-files", 10000, "files in the folder listed with ls -l")
 	contenders := fl.String("contenders", "b2mount,rclone,s3fs", "mounts to compare with the direct client (skipped when not installed)")
 	fl.StringVar(&c.b2mountBin, "b2mount", "", "b2mount binary to test (default: build ./cmd/b2mount)")
+	fl.BoolVar(&c.writesOnly, "writes-only", false, "run only the write workloads (cp, cp -r, rsync -a into read-write mounts)")
 	fl.StringVar(&c.workDir, "work", "", "scratch directory (default: a new temporary one, removed at the end)")
 	if err := fl.Parse(args); err != nil {
 		return nil, err
@@ -121,9 +123,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		tables, err := runProfile(ctx, env, p)
+		if !cfg.writesOnly {
+			tables, err := runProfile(ctx, env, p)
+			if err != nil {
+				return fmt.Errorf("profile %s: %w", p.name, err)
+			}
+			fmt.Fprint(stdout, tables)
+		}
+		tables, err := runWrites(ctx, env, p)
 		if err != nil {
-			return fmt.Errorf("profile %s: %w", p.name, err)
+			return fmt.Errorf("profile %s, writes: %w", p.name, err)
 		}
 		fmt.Fprint(stdout, tables)
 	}
