@@ -11,8 +11,13 @@
 // cache. Timings are reported as medians over -runs, and as ratios to the
 // direct client measured in the same run; request counts are exact.
 //
-//	go run ./bench            # lan and wan, 3 runs, 20 s random reads
-//	go run ./bench -quick     # 1 run, 5 s random reads
+// Then the write workloads (writes.go) copy local files into read-write
+// mounts: cp of the big file, cp -r of 1,000 small files, rsync -a twice;
+// the direct client is the SDK's multipart uploader and PutObject.
+//
+//	go run ./bench                # lan and wan, 3 runs, 20 s random reads
+//	go run ./bench -quick         # 1 run, 5 s random reads
+//	go run ./bench -writes-only   # only the write workloads
 package main
 
 import (

@@ -45,11 +45,14 @@ const (
 
 // writeCounts is what the server received during one write workload.
 type writeCounts struct {
-	put, create, part, complete, copy, other int
-	sent                                     int64 // request body bytes
+	put, create, part, complete, copy int
+	head, list, del, other            int
+	sent                              int64 // request body bytes
 }
 
-func (c writeCounts) total() int { return c.put + c.create + c.part + c.complete + c.copy + c.other }
+func (c writeCounts) total() int {
+	return c.put + c.create + c.part + c.complete + c.copy + c.head + c.list + c.del + c.other
+}
 
 func writeSnapshot(px *s3test.Proxy) writeCounts {
 	var c writeCounts
@@ -65,6 +68,12 @@ func writeSnapshot(px *s3test.Proxy) writeCounts {
 			c.complete += n
 		case s3test.OpCopy, s3test.OpUploadPartCopy:
 			c.copy += n
+		case s3test.OpHead:
+			c.head += n
+		case s3test.OpList:
+			c.list += n
+		case s3test.OpDelete:
+			c.del += n
 		default:
 			c.other += n
 		}

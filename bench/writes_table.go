@@ -166,7 +166,7 @@ func renderWrites(p profile, cfg *config, conts []*writeContender, loadBefore, l
 	gib := float64(cfg.bigSize) / (1 << 30)
 
 	t := newTable("contender", fmt.Sprintf("cp %d MiB MB/s", cfg.bigSize>>20), "× direct", "closed s", "in bucket s",
-		"PUT", "CREATE", "PART", "COMPLETE", "other", "MiB sent", "peak RSS MiB", "CPU s/GiB", "machine CPU s/GiB")
+		"PUT", "CREATE", "PART", "COMPLETE", "HEAD", "LIST", "other", "MiB sent", "peak RSS MiB", "CPU s/GiB", "machine CPU s/GiB")
 	for _, c := range conts {
 		t.rows = append(t.rows, writeRow(c, wCp,
 			wmed(c, wCp, func(r writeRun) float64 { return r.cp.mbs }, "%.0f"),
@@ -177,7 +177,9 @@ func renderWrites(p profile, cfg *config, conts []*writeContender, loadBefore, l
 			wcount(c, wCp, func(r writeRun) int { return r.cp.c.create }),
 			wcount(c, wCp, func(r writeRun) int { return r.cp.c.part }),
 			wcount(c, wCp, func(r writeRun) int { return r.cp.c.complete }),
-			wcount(c, wCp, func(r writeRun) int { return r.cp.c.other }),
+			wcount(c, wCp, func(r writeRun) int { return r.cp.c.head }),
+			wcount(c, wCp, func(r writeRun) int { return r.cp.c.list }),
+			wcount(c, wCp, func(r writeRun) int { return r.cp.c.del + r.cp.c.other }),
 			wmed(c, wCp, func(r writeRun) float64 { return float64(r.cp.c.sent) / (1 << 20) }, "%.0f"),
 			wmount(c, wmax(c, wCp, func(r writeRun) float64 { return float64(r.cp.use.rss) / (1 << 20) }, "%.0f")),
 			wmount(c, wmed(c, wCp, func(r writeRun) float64 { return r.cp.use.cpu / gib }, "%.2f")),
@@ -190,20 +192,22 @@ func renderWrites(p profile, cfg *config, conts []*writeContender, loadBefore, l
 		fmt.Fprintf(&b, "\nOne connection carries at most %.0f MB/s here; 9× that is %.0f MB/s.\n", p.linkCap, 9*p.linkCap)
 	}
 
-	t = newTable("contender", fmt.Sprintf("cp -r %d files s", writeSmallFiles), "× direct", "closed s", "PUT", "other", "MiB sent")
+	t = newTable("contender", fmt.Sprintf("cp -r %d files s", writeSmallFiles), "× direct", "closed s", "PUT", "HEAD", "LIST", "other", "MiB sent")
 	for _, c := range conts {
 		t.rows = append(t.rows, writeRow(c, wCpR,
 			wmed(c, wCpR, func(r writeRun) float64 { return r.small.secs }, "%.2f"),
 			wratio(c, direct, wCpR, func(r writeRun) float64 { return r.small.secs }),
 			wmed(c, wCpR, func(r writeRun) float64 { return r.small.closed }, "%.2f"),
 			wcount(c, wCpR, func(r writeRun) int { return r.small.c.put }),
-			wcount(c, wCpR, func(r writeRun) int { return r.small.c.total() - r.small.c.put }),
+			wcount(c, wCpR, func(r writeRun) int { return r.small.c.head }),
+			wcount(c, wCpR, func(r writeRun) int { return r.small.c.list }),
+			wcount(c, wCpR, func(r writeRun) int { return r.small.c.total() - r.small.c.put - r.small.c.head - r.small.c.list }),
 			wmed(c, wCpR, func(r writeRun) float64 { return float64(r.small.c.sent) / (1 << 20) }, "%.1f"),
 		))
 	}
 	fmt.Fprintf(&b, "\ncp -r of a folder of %d files of 4–256 KiB into the mount (a new folder); direct = the same PutObjects, one after another:\n\n%s", writeSmallFiles, t.String())
 
-	t = newTable("contender", fmt.Sprintf("rsync -a %d files s", writeRsyncFiles), "closed s", "PUT", "PART", "COPY", "other",
+	t = newTable("contender", fmt.Sprintf("rsync -a %d files s", writeRsyncFiles), "closed s", "PUT", "PART", "COPY", "DELETE", "HEAD", "LIST", "other",
 		"again s", "PUT", "PART", "COPY", "other", "MiB sent")
 	for _, c := range conts {
 		if c.name == directName {
@@ -221,7 +225,10 @@ func renderWrites(p profile, cfg *config, conts []*writeContender, loadBefore, l
 			r1(func(c writeCounts) int { return c.put }),
 			r1(func(c writeCounts) int { return c.part }),
 			r1(func(c writeCounts) int { return c.copy }),
-			r1(func(c writeCounts) int { return c.total() - c.put - c.part - c.copy }),
+			r1(func(c writeCounts) int { return c.del }),
+			r1(func(c writeCounts) int { return c.head }),
+			r1(func(c writeCounts) int { return c.list }),
+			r1(func(c writeCounts) int { return c.total() - c.put - c.part - c.copy - c.del - c.head - c.list }),
 			wmed(c, wRsync, func(r writeRun) float64 { return r.rsync2.secs }, "%.2f"),
 			r2(func(c writeCounts) int { return c.put }),
 			r2(func(c writeCounts) int { return c.part }),
