@@ -71,7 +71,7 @@ func mountRclone(ctx context.Context, bin string, t target, dir string) (*mountP
 		"--s3-secret-access-key", t.secret,
 	}
 	if t.writable {
-		args = append(args, "--vfs-cache-mode", "writes", "--cache-dir", filepath.Join(t.work, "rclone-cache"))
+		args = append(args, "--vfs-cache-mode", "writes", "--cache-dir", rcloneCacheDir(t, dir))
 	} else {
 		args = append(args, "--read-only")
 	}
@@ -79,6 +79,12 @@ func mountRclone(ctx context.Context, bin string, t target, dir string) (*mountP
 	cmd.Dir = t.work
 	cmd.Env = minimalEnv()
 	return startMount(ctx, "rclone", dir, cmd)
+}
+
+// rcloneCacheDir is the VFS cache of the rclone mount at dir: one per
+// mount, so that no mount uploads what an earlier one left in its cache.
+func rcloneCacheDir(t target, dir string) string {
+	return filepath.Join(t.work, "rclone-cache-"+filepath.Base(dir))
 }
 
 func mountS3fs(ctx context.Context, bin string, t target, dir string) (*mountProc, error) {

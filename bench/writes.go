@@ -342,6 +342,7 @@ func (w *writeEnv) measureCp(ctx context.Context, c *writeContender, d directWri
 	}
 	secs := time.Since(start).Seconds()
 	busy1, err2 := machineBusy()
+	settle(w.px)
 	use := s.stop()
 	if err := errors.Join(err, err2); err != nil {
 		return cpResult{}, err
@@ -367,6 +368,7 @@ func (w *writeEnv) measureTree(ctx context.Context, c *writeContender, d directW
 		err = w.landed(ctx, src, prefix)
 	}
 	secs := time.Since(start).Seconds()
+	settle(w.px)
 	s.stop()
 	if err != nil {
 		return treeResult{}, err
@@ -415,7 +417,10 @@ func (w *writeEnv) measureRsync(ctx context.Context, c *writeContender, d direct
 }
 
 // settle waits until the proxy has seen no new request for a second (at
-// most 30 s).
+// most 30 s): a file is on the server's disk a moment before its upload's
+// last answer (CompleteMultipartUpload writes it first), and a mount that
+// uploads after close may still be busy; stopping it then would cut its
+// requests short, or leave them out of the counts. Not timed.
 func settle(px *s3test.Proxy) {
 	last, quiet := -1, 0
 	for i := 0; i < 300 && quiet < 10; i++ {

@@ -70,6 +70,7 @@ func runWrites(ctx context.Context, e *env, p profile) (string, error) {
 				}
 				mp.stop()
 				_ = os.Remove(dir)
+				_ = os.RemoveAll(rcloneCacheDir(t, dir))
 				return usage{rss: rss, cpu: cpu}
 			}}, nil
 		}
