@@ -54,6 +54,9 @@ func setUp(ctx context.Context, cfg *config, logger *slog.Logger) (_ *env, err e
 	if e.srv, err = s3test.StartVersity(ctx, bin, filepath.Join(e.work, "data"), logger.With("component", "versitygw")); err != nil {
 		return nil, err
 	}
+	if cfg.writesOnly { // the write workloads bring their own data
+		return e, e.srv.CreateBucket(bucket)
+	}
 	logger.Info("generating data", "big_mib", cfg.bigSize>>20, "par_files", cfg.parFiles, "small_files", cfg.smallFiles)
 	start := time.Now()
 	if err := generate(ctx, e.srv, cfg); err != nil {

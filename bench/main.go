@@ -11,8 +11,13 @@
 // cache. Timings are reported as medians over -runs, and as ratios to the
 // direct client measured in the same run; request counts are exact.
 //
-//	go run ./bench            # lan and wan, 3 runs, 20 s random reads
-//	go run ./bench -quick     # 1 run, 5 s random reads
+// Then the write workloads (writes.go) copy local files into read-write
+// mounts: cp of the big file, cp -r of 1,000 small files, rsync -a twice;
+// the direct client is the SDK's multipart uploader and PutObject.
+//
+//	go run ./bench                # lan and wan, 3 runs, 20 s random reads
+//	go run ./bench -quick         # 1 run, 5 s random reads
+//	go run ./bench -writes-only   # only the write workloads
 package main
 
 import (
@@ -57,6 +62,7 @@ type config struct {
 	contenders []string
 	b2mountBin string // "" builds ./cmd/b2mount
 	workDir    string // "" makes a temporary one
+	writesOnly bool   // only the write workloads (writes.go)
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -75,6 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fl.IntVar(&c.million, "million", -1, "keys in the huge folder listed with ls -f and ls -l, on the lan profile (default 100,000; 0 with -quick); 0 skips it. versitygw's posix backend reads the whole folder for every page of 1,000, so a listing of 1,000,000 takes it about an hour")
 	contenders := fl.String("contenders", "b2mount,rclone,s3fs", "mounts to compare with the direct client (skipped when not installed)")
 	fl.StringVar(&c.b2mountBin, "b2mount", "", "b2mount binary to test (default: build ./cmd/b2mount)")
+	fl.BoolVar(&c.writesOnly, "writes-only", false, "run only the write workloads (cp, cp -r, rsync -a into read-write mounts)")
 	fl.StringVar(&c.workDir, "work", "", "scratch directory (default: a new temporary one, removed at the end)")
 	if err := fl.Parse(args); err != nil {
 		return nil, err
@@ -128,9 +135,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		tables, err := runProfile(ctx, env, p)
+		if !cfg.writesOnly {
+			tables, err := runProfile(ctx, env, p)
+			if err != nil {
+				return fmt.Errorf("profile %s: %w", p.name, err)
+			}
+			fmt.Fprint(stdout, tables)
+		}
+		tables, err := runWrites(ctx, env, p)
 		if err != nil {
-			return fmt.Errorf("profile %s: %w", p.name, err)
+			return fmt.Errorf("profile %s, writes: %w", p.name, err)
 		}
 		fmt.Fprint(stdout, tables)
 	}

@@ -33,8 +33,10 @@ func newFilePart(dir string) (*partBuf, error) {
 	return &partBuf{file: f}, nil
 }
 
-// room takes from pool, zeroed, the blocks that bytes [off, end) lack. It
-// takes all or none: false when the pool cannot spare them.
+// room takes from pool the blocks that bytes [off, end) lack, zeroed
+// outside [off, end): the caller writes [off, end) next (writeAt), so a
+// block a streamed write covers whole is not cleared first. It takes all or
+// none: false when the pool cannot spare them.
 func (b *partBuf) room(pool *bufPool, off, end int64) bool {
 	if b.file != nil || off >= end {
 		return true
@@ -59,7 +61,11 @@ func (b *partBuf) room(pool *bufPool, off, end int64) bool {
 	for i := first; i <= last; i++ {
 		if b.blocks[i] == nil {
 			b.blocks[i], got = got[0], got[1:]
-			clear(b.blocks[i]) // blocks are reused: zeros, not another file's bytes
+			// Blocks are reused: zeros, not another file's bytes, where
+			// this write does not reach.
+			start := int64(i) * blockSize
+			clear(b.blocks[i][:max(off-start, 0)])
+			clear(b.blocks[i][min(end-start, blockSize):])
 		}
 	}
 	return true

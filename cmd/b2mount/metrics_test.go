@@ -159,7 +159,7 @@ func TestMetricsMatchTheServersCounts(t *testing.T) {
 		`b2mount_s3_requests_total{class="B",operation="GetObject",status="503"}`: 2,
 		`b2mount_s3_received_bytes_total`:                                         float64(srv.Proxy.ResponseBytes()),
 		`b2mount_s3_sent_bytes_total`:                                             0,
-		`b2mount_memory_budget_bytes`:                                             64 << 20,
+		`b2mount_memory_budget_bytes`:                                             96 << 20,
 	} {
 		if got[series] != want {
 			t.Errorf("%s = %v, want %v", series, got[series], want)
