@@ -23,6 +23,7 @@ type env struct {
 	work    string
 	rmWork  bool
 	b2mount string
+	results []profileResult // every profile measured so far, for the charts
 }
 
 // setUp starts versitygw, fills the bucket and builds b2mount.
@@ -82,6 +83,9 @@ func (e *env) describe() string {
 	fmt.Fprintf(&b, "- server: versitygw (posix) on 127.0.0.1 behind s3test's counting proxy, which also shapes the wan profile's answers; every contender goes through the same path\n")
 	fmt.Fprintf(&b, "- data: %d MiB file, %d × %d MiB files, %d small files, %d-dir tree, 5 photos\n",
 		e.cfg.bigSize>>20, e.cfg.parFiles, e.cfg.parSize>>20, e.cfg.smallFiles, treeDirs)
+	if e.cfg.wants(wColdStat) {
+		fmt.Fprintf(&b, "- huge folder: %d keys under %s\n", e.cfg.hugeFiles, hugePrefix)
+	}
 	fmt.Fprintf(&b, "- runs: %d (medians), random reads %s each; every workload on a fresh mount\n", e.cfg.runs, e.cfg.duration)
 	return b.String()
 }

@@ -13,6 +13,7 @@
 //
 //	go run ./bench            # lan and wan, 3 runs, 20 s random reads
 //	go run ./bench -quick     # 1 run, 5 s random reads
+//	go run ./bench -quick -profile wan -workloads seq,cold-cat
 package main
 
 import (
@@ -54,8 +55,11 @@ type config struct {
 	parSize    int64         // size of each of them
 	smallFiles int           // files in the listed folder
 	contenders []string
-	b2mountBin string // "" builds ./cmd/b2mount
-	workDir    string // "" makes a temporary one
+	b2mountBin string          // "" builds ./cmd/b2mount
+	workDir    string          // "" makes a temporary one
+	workloads  map[string]bool // the workloads to run (select.go)
+	hugeFiles  int             // keys in the huge folder (cold.go)
+	chartsDir  string          // "" draws no charts (charts.go)
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -74,11 +78,18 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	contenders := fl.String("contenders", "b2mount,rclone,s3fs", "mounts to compare with the direct client (skipped when not installed)")
 	fl.StringVar(&c.b2mountBin, "b2mount", "", "b2mount binary to test (default: build ./cmd/b2mount)")
 	fl.StringVar(&c.workDir, "work", "", "scratch directory (default: a new temporary one, removed at the end)")
+	workloads := fl.String("workloads", "all", "workloads to run, comma-separated: all or some of "+strings.Join(workloadNames(), ","))
+	fl.IntVar(&c.hugeFiles, "huge-files", 100000, "keys in the huge folder of the cold stat workload")
+	fl.StringVar(&c.chartsDir, "charts", "docs/bench", "directory the PNG charts are written to (\"\" for none)")
 	if err := fl.Parse(args); err != nil {
 		return nil, err
 	}
 	if fl.NArg() != 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fl.Args())
+	}
+	var err error
+	if c.workloads, err = parseWorkloads(*workloads); err != nil {
+		return nil, err
 	}
 	if *quick {
 		c.runs, c.duration = 1, 5*time.Second
@@ -97,8 +108,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 		c.contenders = append(c.contenders, name)
 	}
-	if c.runs < 1 || c.duration <= 0 || *bigMiB < 1 || *parMiB < 1 || c.parFiles < 1 || c.smallFiles < 1 {
-		return nil, fmt.Errorf("-runs, -duration, -big-mib, -par-files, -par-mib and -small-files must be positive")
+	if c.runs < 1 || c.duration <= 0 || *bigMiB < 1 || *parMiB < 1 || c.parFiles < 1 || c.smallFiles < 1 || c.hugeFiles < 1 {
+		return nil, fmt.Errorf("-runs, -duration, -big-mib, -par-files, -par-mib, -small-files and -huge-files must be positive")
 	}
 	c.bigSize, c.parSize = *bigMiB<<20, *parMiB<<20
 	return c, nil
@@ -126,6 +137,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("profile %s: %w", p.name, err)
 		}
 		fmt.Fprint(stdout, tables)
+	}
+	if cfg.chartsDir != "" {
+		files, err := writeCharts(cfg, env.results)
+		if err != nil {
+			return fmt.Errorf("charts: %w", err)
+		}
+		fmt.Fprint(stdout, chartLinks(cfg.chartsDir, files))
 	}
 	return nil
 }

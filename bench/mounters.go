@@ -11,6 +11,7 @@ import (
 // target is where a contender finds the bucket.
 type target struct {
 	endpoint, region string
+	bucket           string
 	keyID, secret    string
 	work             string // scratch directory for config files
 	b2mount          string // the b2mount binary
@@ -44,7 +45,7 @@ func (m mounter) find(t target) (string, error) {
 }
 
 func mountB2mount(ctx context.Context, bin string, t target, dir string) (*mountProc, error) {
-	cmd := exec.Command(bin, "--endpoint", t.endpoint, "--region", t.region, bucket, dir)
+	cmd := exec.Command(bin, "--endpoint", t.endpoint, "--region", t.region, t.bucket, dir)
 	cmd.Dir = t.work // no stray .env
 	cmd.Env = append(minimalEnv(), "AWS_ACCESS_KEY_ID="+t.keyID, "AWS_SECRET_ACCESS_KEY="+t.secret)
 	return startMount(ctx, "b2mount", dir, cmd)
@@ -53,7 +54,7 @@ func mountB2mount(ctx context.Context, bin string, t target, dir string) (*mount
 // mountRclone uses an on-the-fly remote; the VFS cache stays at its
 // default (off), as do chunk sizes and buffers.
 func mountRclone(ctx context.Context, bin string, t target, dir string) (*mountProc, error) {
-	cmd := exec.Command(bin, "mount", ":s3:"+bucket, dir,
+	cmd := exec.Command(bin, "mount", ":s3:"+t.bucket, dir,
 		"--config", os.DevNull,
 		"--read-only",
 		"--s3-provider", "Other",
@@ -73,7 +74,7 @@ func mountS3fs(ctx context.Context, bin string, t target, dir string) (*mountPro
 	if err := os.WriteFile(pw, []byte(t.keyID+":"+t.secret+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, bucket, dir, "-f",
+	cmd := exec.Command(bin, t.bucket, dir, "-f",
 		"-o", "ro",
 		"-o", "url="+t.endpoint,
 		"-o", "use_path_request_style",
