@@ -65,15 +65,17 @@ func writeCharts(cfg *config, results []profileResult) ([]string, error) {
 	return files, nil
 }
 
-// chartLinks is the Markdown that shows the charts, paths relative to dir's parent.
+// chartLinks is the Markdown that shows the charts, linked by bare file
+// name: the report is meant to be kept beside them (bench/run >
+// docs/bench/report.md).
 func chartLinks(dir string, files []string) string {
 	if len(files) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("\n## Charts\n\n")
+	fmt.Fprintf(&b, "\n## Charts\n\nWritten to %s; the links work from a report saved there.\n\n", dir)
 	for _, f := range files {
-		fmt.Fprintf(&b, "![%s](%s)\n", strings.TrimSuffix(f, ".png"), filepath.ToSlash(filepath.Join(dir, f)))
+		fmt.Fprintf(&b, "![%s](%s)\n", strings.TrimSuffix(f, ".png"), f)
 	}
 	return b.String()
 }
