@@ -12,7 +12,7 @@ import (
 	"github.com/b2mount/b2mount/s3backend"
 )
 
-func TestDistantServerGetsEightTimesAsManySmallerParts(t *testing.T) {
+func TestDistantServerGetsFourTimesAsManySmallerParts(t *testing.T) {
 	opt := DefaultOptions().Prefetch
 	r := newPrefetcher(nil, s3backend.Object{}, opt, newPrefetchShared(opt.MemoryBudget, time.Now))
 	r.window = opt.MaxWindow
@@ -28,8 +28,8 @@ func TestDistantServerGetsEightTimesAsManySmallerParts(t *testing.T) {
 	for range 30 {
 		r.latency.observe(40 * time.Millisecond) // far away
 	}
-	if got := r.partSizeLocked(); got != 1<<20 {
-		t.Errorf("part for a distant server: %d, want 1 MiB (64 per window)", got)
+	if got := r.partSizeLocked(); got != 2<<20 {
+		t.Errorf("part for a distant server: %d, want 2 MiB (32 per window)", got)
 	}
 	r.window = 1 << 20
 	if got := r.partSizeLocked(); got != 1<<20 {
@@ -57,14 +57,14 @@ func (s *clockedStore) OpenRange(ctx context.Context, key, etag string, off, n i
 
 // A sequential stream's window doubles nearby; for a distant server, where
 // each step costs a round trip, it jumps to the full window as soon as the
-// first part has shown the server to be distant, split into one-block
-// parts all fetched at once. From 1 MiB, it reaches 64 MiB after 18 reads
+// first part has shown the server to be distant, split into 2 MiB parts
+// all fetched at once. From 1 MiB, it reaches 64 MiB after 18 reads
 // of 1 MiB nearby and after 2 far away. (It grows when less than three
 // quarters of it is left ahead of the read.)
 func TestWindowGrowsFasterForADistantServer(t *testing.T) {
 	// Nearby, a window of W MiB is split into parts of W/8 MiB, at least one block.
 	near := slices.Concat(slices.Repeat([]int64{1}, 11), slices.Repeat([]int64{2}, 5), slices.Repeat([]int64{4}, 5), slices.Repeat([]int64{8}, 5))
-	far := slices.Repeat([]int64{1}, 65) // 0 to 65 MiB
+	far := slices.Concat([]int64{1}, slices.Repeat([]int64{2}, 32)) // 0 to 65 MiB
 	for _, tc := range []struct {
 		name  string
 		ttfb  time.Duration // of every GET

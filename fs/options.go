@@ -65,9 +65,9 @@ type PrefetchOptions struct {
 	MaxWindow int64
 	// PartSize caps one ranged GET of the window; parts are fetched in
 	// parallel, each on its own connection. A window is split into 8
-	// parts of whole MiB (1 MiB while it is small), 64 when GETs take 25 ms
+	// parts of whole MiB (1 MiB while it is small), 32 when GETs take 25 ms
 	// or more to answer, so a full default window of 64 MiB is 8 GETs of
-	// 8 MiB nearby and 64 of 1 MiB far away. Default 8 MiB.
+	// 8 MiB nearby and 32 of 2 MiB far away. Default 8 MiB.
 	PartSize int64
 	// MemoryBudget bounds the bytes buffered by all open files together,
 	// in blocks of 1 MiB mapped outside the Go heap. Each sequential reader

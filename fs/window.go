@@ -16,14 +16,18 @@ package fs
 
 // nearParts and farParts are how many parts a full window is split into
 // for a nearby and for a distant server: with the default 64 MiB window,
-// 8 MiB parts (the default PartSize) and 1 MiB parts (one block). On the
-// wan profile (30 ms, 50 MB/s per connection) a 1 MiB part is in flight
-// 51 ms where a 2 MiB one is 72 ms, so the same 64 MiB budget carries
-// about 1.3 GB/s instead of 0.9 (BenchmarkPrefetcherWAN: 815 MB/s instead
-// of 585 with the window's ramp included).
+// 8 MiB parts (the default PartSize) and 2 MiB parts. On the wan profile
+// (30 ms, 50 MB/s per connection) a 2 MiB part is in flight 72 ms, so a
+// 64 MiB window carries up to about 0.9 GB/s. 1 MiB parts (51 ms) would
+// carry more on the simulated link (BenchmarkPrefetcherWAN 815 MB/s
+// against 680), but twice the GETs cost CPU on both ends: through the
+// bench's shaping proxy on a shared 2-core machine a cold 1 GiB read ran
+// at 351 and 276 MB/s with 1 MiB parts, 417 and 324 with 2 MiB parts (and
+// 334 and 270 with 2 MiB parts and the window growing fourfold), runs
+// interleaved, load average 3 to 8.
 const (
 	nearParts = 8
-	farParts  = 64
+	farParts  = 32
 )
 
 // partsPerWindow is how many parts a full window is split into.

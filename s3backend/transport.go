@@ -8,10 +8,10 @@ import (
 
 // maxConnsIdle is how many idle connections to the endpoint are kept for
 // reuse. The SDK's default keeps 10 per host, fewer than the ranged GETs a
-// few sequential readers keep in flight (a window of up to 64 parts each
-// from a distant server, see fs/window.go), so every burst would open new
-// connections (a TLS handshake each on B2) and close them again.
-const maxConnsIdle = 128
+// few sequential readers keep in flight (a window of up to 32 parts each),
+// so every burst would open new connections (a TLS handshake each on B2)
+// and close them again.
+const maxConnsIdle = 64
 
 // newHTTPClient is the SDK's default client with a connection pool sized
 // for parallel ranged GETs.
