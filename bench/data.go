@@ -29,18 +29,23 @@ var photoKeys = []string{"beach.jpg", "bobcat.jpg", "coconuts.jpg", "lake.jpg", 
 
 func parKey(i int) string { return fmt.Sprintf("%sf%d.bin", parPrefix, i) }
 
-// generate fills the bucket: the big file, the parallel files, the
-// folder of small files, a small tree, and the sample bucket (whose root
-// holds the photos) under photos/. Contents are pseudo-random, so nothing
+// generate fills the bucket: the big file, the parallel files (each only
+// when a workload reads it), the folder of small files, a small tree, and
+// the sample bucket (whose root holds the photos) under photos/. Contents are pseudo-random, so nothing
 // compresses.
 func generate(ctx context.Context, srv *s3test.Server, cfg *config) error {
 	if err := srv.CreateBucket(bucket); err != nil {
 		return err
 	}
-	if err := srv.PutObject(bucket, bigKey, noise(cfg.bigSize, 1)); err != nil {
-		return err
+	if cfg.wants(wSeq, wRand4k, wRand1m) {
+		if err := srv.PutObject(bucket, bigKey, noise(cfg.bigSize, 1)); err != nil {
+			return err
+		}
 	}
 	for i := range cfg.parFiles {
+		if !cfg.wants(wPar) {
+			break
+		}
 		if err := srv.PutObject(bucket, parKey(i), noise(cfg.parSize, uint64(100+i))); err != nil {
 			return err
 		}
@@ -54,7 +59,20 @@ func generate(ctx context.Context, srv *s3test.Server, cfg *config) error {
 			small = append(small, fmt.Sprintf("%sd%02d/f%03d.txt", treePrefix, d, f))
 		}
 	}
-	if err := putAll(ctx, srv, small); err != nil {
+	if cfg.wants(wColdStat, wMillion) { // the huge folders, in a bucket of their own (cold.go, million.go)
+		if err := srv.CreateBucket(hugeBucket); err != nil {
+			return err
+		}
+	}
+	if cfg.wants(wColdStat) {
+		if err := putAll(ctx, srv, hugeBucket, hugeKeys(cfg)); err != nil {
+			return err
+		}
+	}
+	if !cfg.wants(wLs, wTree, wPhotos, wColdCat, wColdFind) {
+		return nil // the write workloads bring their own data
+	}
+	if err := putAll(ctx, srv, bucket, small); err != nil {
 		return err
 	}
 	put := func(_ context.Context, key string, data []byte) error {
@@ -63,15 +81,15 @@ func generate(ctx context.Context, srv *s3test.Server, cfg *config) error {
 	return embedded.LoadFS(ctx, b2mount.SampleBucket(), put)
 }
 
-// putAll stores a few bytes under each key, 8 at a time.
-func putAll(ctx context.Context, srv *s3test.Server, keys []string) error {
+// putAll stores a few bytes under each key of bkt, 8 at a time.
+func putAll(ctx context.Context, srv *s3test.Server, bkt string, keys []string) error {
 	work := make(chan string)
 	errs := make(chan error, 8)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
 			for k := range work {
-				if err := srv.PutObject(bucket, k, []byte(k+"\n")); err != nil {
+				if err := srv.PutObject(bkt, k, []byte(k+"\n")); err != nil {
 					errs <- err
 					return
 				}

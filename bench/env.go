@@ -23,6 +23,7 @@ type env struct {
 	work    string
 	rmWork  bool
 	b2mount string
+	results []profileResult // every profile measured so far, for the charts
 }
 
 // setUp starts versitygw, fills the bucket and builds b2mount.
@@ -54,16 +55,13 @@ func setUp(ctx context.Context, cfg *config, logger *slog.Logger) (_ *env, err e
 	if e.srv, err = s3test.StartVersity(ctx, bin, filepath.Join(e.work, "data"), logger.With("component", "versitygw")); err != nil {
 		return nil, err
 	}
-	if cfg.writesOnly { // the write workloads bring their own data
-		return e, e.srv.CreateBucket(bucket)
-	}
 	logger.Info("generating data", "big_mib", cfg.bigSize>>20, "par_files", cfg.parFiles, "small_files", cfg.smallFiles)
 	start := time.Now()
 	if err := generate(ctx, e.srv, cfg); err != nil {
 		return nil, fmt.Errorf("generate data: %w", err)
 	}
 	logger.Info("data ready", "took", time.Since(start).Round(time.Second))
-	if cfg.million > 0 {
+	if cfg.wants(wMillion) {
 		start = time.Now()
 		if err := fillMillion(ctx, filepath.Join(e.work, "data"), cfg.million); err != nil {
 			return nil, fmt.Errorf("fill the million-key folder: %w", err)
@@ -92,6 +90,9 @@ func (e *env) describe() string {
 	fmt.Fprintf(&b, "- server: versitygw (posix) on 127.0.0.1 behind s3test's counting proxy, which also shapes the wan profile's answers; every contender goes through the same path\n")
 	fmt.Fprintf(&b, "- data: %d MiB file, %d × %d MiB files, %d small files, %d-dir tree, 5 photos\n",
 		e.cfg.bigSize>>20, e.cfg.parFiles, e.cfg.parSize>>20, e.cfg.smallFiles, treeDirs)
+	if e.cfg.wants(wColdStat) {
+		fmt.Fprintf(&b, "- huge folder: %d keys under %s\n", e.cfg.hugeFiles, hugePrefix)
+	}
 	fmt.Fprintf(&b, "- runs: %d (medians), random reads %s each; every workload on a fresh mount\n", e.cfg.runs, e.cfg.duration)
 	return b.String()
 }

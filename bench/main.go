@@ -17,7 +17,8 @@
 //
 //	go run ./bench                # lan and wan, 3 runs, 20 s random reads
 //	go run ./bench -quick         # 1 run, 5 s random reads
-//	go run ./bench -writes-only   # only the write workloads
+//	go run ./bench -workloads writes # only the write workloads
+//	go run ./bench -quick -profile wan -workloads seq,cold-cat
 package main
 
 import (
@@ -60,9 +61,11 @@ type config struct {
 	smallFiles int           // files in the listed folder
 	million    int           // keys in the million-key folder (million.go); 0: no such workload
 	contenders []string
-	b2mountBin string // "" builds ./cmd/b2mount
-	workDir    string // "" makes a temporary one
-	writesOnly bool   // only the write workloads (writes.go)
+	b2mountBin string          // "" builds ./cmd/b2mount
+	workDir    string          // "" makes a temporary one
+	workloads  map[string]bool // the workloads to run (select.go)
+	hugeFiles  int             // keys in the huge folder (cold.go)
+	chartsDir  string          // "" draws no charts (charts.go)
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -81,13 +84,19 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fl.IntVar(&c.million, "million", -1, "keys in the huge folder listed with ls -f and ls -l, on the lan profile (default 100,000; 0 with -quick); 0 skips it. versitygw's posix backend reads the whole folder for every page of 1,000, so a listing of 1,000,000 takes it about an hour")
 	contenders := fl.String("contenders", "b2mount,rclone,s3fs", "mounts to compare with the direct client (skipped when not installed)")
 	fl.StringVar(&c.b2mountBin, "b2mount", "", "b2mount binary to test (default: build ./cmd/b2mount)")
-	fl.BoolVar(&c.writesOnly, "writes-only", false, "run only the write workloads (cp, cp -r, rsync -a into read-write mounts)")
 	fl.StringVar(&c.workDir, "work", "", "scratch directory (default: a new temporary one, removed at the end)")
+	workloads := fl.String("workloads", "all", "workloads to run, comma-separated: all or some of "+strings.Join(workloadNames(), ","))
+	fl.IntVar(&c.hugeFiles, "huge-files", 100000, "keys in the huge folder of the cold stat workload")
+	fl.StringVar(&c.chartsDir, "charts", "docs/bench", "directory the PNG charts are written to (\"\" for none)")
 	if err := fl.Parse(args); err != nil {
 		return nil, err
 	}
 	if fl.NArg() != 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fl.Args())
+	}
+	var err error
+	if c.workloads, err = parseWorkloads(*workloads); err != nil {
+		return nil, err
 	}
 	if *quick {
 		c.runs, c.duration = 1, 5*time.Second
@@ -96,6 +105,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		c.million = 0
 	} else if c.million < 0 {
 		c.million = 100_000
+	}
+	if c.million == 0 {
+		delete(c.workloads, wMillion)
 	}
 	for _, name := range strings.Split(*profiles, ",") {
 		p, ok := profileNamed(strings.TrimSpace(name))
@@ -111,8 +123,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 		c.contenders = append(c.contenders, name)
 	}
-	if c.runs < 1 || c.duration <= 0 || *bigMiB < 1 || *parMiB < 1 || c.parFiles < 1 || c.smallFiles < 1 {
-		return nil, fmt.Errorf("-runs, -duration, -big-mib, -par-files, -par-mib and -small-files must be positive")
+	if c.runs < 1 || c.duration <= 0 || *bigMiB < 1 || *parMiB < 1 || c.parFiles < 1 || c.smallFiles < 1 || c.hugeFiles < 1 {
+		return nil, fmt.Errorf("-runs, -duration, -big-mib, -par-files, -par-mib, -small-files and -huge-files must be positive")
 	}
 	c.bigSize, c.parSize = *bigMiB<<20, *parMiB<<20
 	return c, nil
@@ -135,18 +147,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if !cfg.writesOnly {
+		if cfg.wantsReads() {
 			tables, err := runProfile(ctx, env, p)
 			if err != nil {
 				return fmt.Errorf("profile %s: %w", p.name, err)
 			}
 			fmt.Fprint(stdout, tables)
 		}
-		tables, err := runWrites(ctx, env, p)
-		if err != nil {
-			return fmt.Errorf("profile %s, writes: %w", p.name, err)
+		if cfg.wants(wWrites) {
+			tables, err := runWrites(ctx, env, p)
+			if err != nil {
+				return fmt.Errorf("profile %s, writes: %w", p.name, err)
+			}
+			fmt.Fprint(stdout, tables)
 		}
-		fmt.Fprint(stdout, tables)
+	}
+	if cfg.chartsDir != "" {
+		files, err := writeCharts(cfg, env.results)
+		if err != nil {
+			return fmt.Errorf("charts: %w", err)
+		}
+		fmt.Fprint(stdout, chartLinks(cfg.chartsDir, files))
 	}
 	return nil
 }

@@ -17,7 +17,12 @@ import (
 // per contender; the direct client lists it (LIST calls only). It shows
 // what a huge folder costs in time, requests and the mount's memory.
 
-// millionPrefix is the folder of the million-key workload.
+// wMillion names the huge-folder workload (-workloads million).
+const wMillion = "huge folder"
+
+// millionPrefix is the folder of the million-key workload, in hugeBucket
+// (beside the cold stat's folder, so that a find of the bench bucket does
+// not walk it).
 const millionPrefix = "million/"
 
 // millionResult is one contender's listing of the folder.
@@ -39,7 +44,7 @@ func millionKey(i int) string { return fmt.Sprintf("%sIMG_%07d.jpg", millionPref
 // is an object there, listed with no ETag. A million PUTs through the
 // server would take many minutes; a million files take seconds.
 func fillMillion(ctx context.Context, dataDir string, n int) error {
-	dir := filepath.Join(dataDir, bucket, filepath.FromSlash(millionPrefix))
+	dir := filepath.Join(dataDir, hugeBucket, filepath.FromSlash(millionPrefix))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -49,7 +54,7 @@ func fillMillion(ctx context.Context, dataDir string, n int) error {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < n && ctx.Err() == nil; i += workers {
-				f, err := os.OpenFile(filepath.Join(dataDir, bucket, millionKey(i)), os.O_CREATE|os.O_WRONLY, 0o644)
+				f, err := os.OpenFile(filepath.Join(dataDir, hugeBucket, millionKey(i)), os.O_CREATE|os.O_WRONLY, 0o644)
 				if err == nil {
 					err = f.Close()
 				}
@@ -82,7 +87,7 @@ func measureMillion(ctx context.Context, e *env, conts []*contender) string {
 // listMillion runs ls -f then ls -l of the folder on a fresh session.
 func listMillion(ctx context.Context, e *env, c *contender, r *millionResult) {
 	px := e.srv.Proxy
-	s, err := c.fresh(ctx)
+	s, err := c.freshHuge(ctx)
 	if err != nil {
 		r.failed = describeErr(err)
 		return

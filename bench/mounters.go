@@ -11,6 +11,7 @@ import (
 // target is where a contender finds the bucket.
 type target struct {
 	endpoint, region string
+	bucket           string
 	keyID, secret    string
 	work             string // scratch directory for config files
 	b2mount          string // the b2mount binary
@@ -50,7 +51,7 @@ func mountB2mount(ctx context.Context, bin string, t target, dir string) (*mount
 	if t.writable {
 		args = append(args, "--read-write", "--state-dir", filepath.Join(t.work, "b2mount-state"))
 	}
-	cmd := exec.Command(bin, append(args, bucket, dir)...)
+	cmd := exec.Command(bin, append(args, t.bucket, dir)...)
 	cmd.Dir = t.work // no stray .env
 	cmd.Env = append(minimalEnv(), "AWS_ACCESS_KEY_ID="+t.keyID, "AWS_SECRET_ACCESS_KEY="+t.secret)
 	return startMount(ctx, "b2mount", dir, cmd)
@@ -61,7 +62,7 @@ func mountB2mount(ctx context.Context, bin string, t target, dir string) (*mount
 // --vfs-cache-mode writes (cp and rsync fail without it), which uploads
 // after close (--vfs-write-back, 5 s).
 func mountRclone(ctx context.Context, bin string, t target, dir string) (*mountProc, error) {
-	args := []string{"mount", ":s3:" + bucket, dir,
+	args := []string{"mount", ":s3:" + t.bucket, dir,
 		"--config", os.DevNull,
 		"--s3-provider", "Other",
 		"--s3-endpoint", t.endpoint,
@@ -96,7 +97,7 @@ func mountS3fs(ctx context.Context, bin string, t target, dir string) (*mountPro
 	if t.writable {
 		mode = "rw"
 	}
-	cmd := exec.Command(bin, bucket, dir, "-f",
+	cmd := exec.Command(bin, t.bucket, dir, "-f",
 		"-o", mode,
 		"-o", "url="+t.endpoint,
 		"-o", "use_path_request_style",

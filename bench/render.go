@@ -44,7 +44,7 @@ func renderProfile(p profile, cfg *config, conts []*contender, ceiling []seqResu
 			cpu(func(r runResult) float64 { return r.par.use.cpu / gib(int64(cfg.parFiles)*cfg.parSize) }),
 		)
 	}
-	b.WriteString("Sequential reads (1 MiB read calls; every run on a fresh mount; CPU s/GiB = the mount process's user+system CPU, from mount to unmount, per GiB read; machine CPU s/GiB = CPU-seconds the whole machine was busy during the read, server and proxy included, per GiB):\n\n" + t.String())
+	b.WriteString(wanted(cfg, "Sequential reads (1 MiB read calls; every run on a fresh mount; CPU s/GiB = the mount process's user+system CPU, from mount to unmount, per GiB read; machine CPU s/GiB = CPU-seconds the whole machine was busy during the read, server and proxy included, per GiB):\n\n"+t.String(), wSeq, wPar))
 	if len(ceiling) > 0 {
 		mbs := make([]float64, len(ceiling))
 		busy := make([]float64, len(ceiling))
@@ -54,7 +54,7 @@ func renderProfile(p profile, cfg *config, conts []*contender, ceiling []seqResu
 		fmt.Fprintf(&b, "\nFUSE ceiling: the same cold read of a %d MiB file that a go-fuse daemon inside the bench serves from memory (no server, no network, b2mount's mount settings): %.0f MB/s, %.2f machine CPU-s per GiB (medians of %d).\n",
 			cfg.bigSize>>20, median(mbs), median(busy), len(ceiling))
 	}
-	if p.linkCap > 0 {
+	if p.linkCap > 0 && cfg.wants(wSeq, wPar) {
 		fmt.Fprintf(&b, "\nOne connection carries at most %.0f MB/s here; 9× that is %.0f MB/s.\n", p.linkCap, 9*p.linkCap)
 	}
 
@@ -73,7 +73,7 @@ func renderProfile(p profile, cfg *config, conts []*contender, ceiling []seqResu
 			count(func(r runResult) int { return r.tree.c.head }),
 		)
 	}
-	b.WriteString("\nListings (cold; the direct client makes the same LIST calls one after another):\n\n" + t.String())
+	b.WriteString(wanted(cfg, "\nListings (cold; the direct client makes the same LIST calls one after another):\n\n"+t.String(), wLs, wTree))
 
 	t = newTable("contender", "read 5 photos s", "× direct", "GET", "HEAD", "LIST", "other", "read again: requests")
 	for _, c := range conts {
@@ -90,7 +90,7 @@ func renderProfile(p profile, cfg *config, conts []*contender, ceiling []seqResu
 			}),
 		)
 	}
-	b.WriteString("\nPhotos (their folder listed first, then each opened and read whole; counts exclude the listing):\n\n" + t.String())
+	b.WriteString(wanted(cfg, "\nPhotos (their folder listed first, then each opened and read whole; counts exclude the listing):\n\n"+t.String(), wPhotos))
 
 	t = newTable("contender", "4 KiB IOPS", "MB/s", "GET/read", "fetched/read", "1 MiB IOPS", "MB/s", "GET/read", "fetched/read")
 	for _, c := range conts {
@@ -105,8 +105,18 @@ func renderProfile(p profile, cfg *config, conts []*contender, ceiling []seqResu
 			med(func(r runResult) float64 { return r.rand1m.fetched }, "%.2f"),
 		)
 	}
-	fmt.Fprintf(&b, "\nRandom reads (one at a time, each block of the file at most once, in an order from a fixed seed, for %v; fetched/read = bytes the server sent per byte read):\n\n%s", cfg.duration, t.String())
+	b.WriteString(wanted(cfg, fmt.Sprintf("\nRandom reads (one at a time, each block of the file at most once, in an order from a fixed seed, for %v; fetched/read = bytes the server sent per byte read):\n\n%s", cfg.duration, t.String()), wRand4k, wRand1m))
+	b.WriteString(renderCPU(cfg, conts, ceiling))
+	b.WriteString(renderCold(cfg, conts))
 	return b.String()
+}
+
+// wanted is s if the run includes any of the workloads ws, else "".
+func wanted(cfg *config, s string, ws ...string) string {
+	if !cfg.wants(ws...) {
+		return ""
+	}
+	return s
 }
 
 // cell computes one table cell from a contender's runs.
@@ -132,7 +142,7 @@ func (t *table) row(c *contender, w1 string, n1 int, w2 string, cells ...cell) {
 			row = append(row, msg)
 			continue
 		}
-		row = append(row, fn(c, func(r runResult) bool { return r.errs[w] == "" }))
+		row = append(row, fn(c, func(r runResult) bool { return r.errs[w] == "" && r.ran[w] }))
 	}
 	if c.skip != "" && len(c.runs) == 0 {
 		row = []string{c.name, "skipped: " + c.skip}
@@ -252,10 +262,15 @@ func rss(fn func(runResult) int64) cell {
 			return "–"
 		}
 		var hi int64
+		n := 0
 		for _, r := range c.runs {
 			if ok(r) {
 				hi = max(hi, fn(r))
+				n++
 			}
+		}
+		if n == 0 {
+			return "–"
 		}
 		return fmt.Sprintf("%.0f", float64(hi)/(1<<20))
 	}

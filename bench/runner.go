@@ -32,7 +32,9 @@ type runResult struct {
 	ls, tree       listResult
 	photos         photoResult
 	rand4k, rand1m randResult
+	cold           coldResult        // cold.go
 	errs           map[string]string // workload -> why it has no result
+	ran            map[string]bool   // workloads this run measured (-workloads)
 }
 
 // errMount marks a contender that could not even mount.
@@ -40,10 +42,11 @@ var errMount = errors.New("cannot mount")
 
 // contender is one row of the tables.
 type contender struct {
-	name  string
-	fresh freshFunc
-	runs  []runResult
-	skip  string // why it has no (more) results
+	name      string
+	fresh     freshFunc
+	freshHuge freshFunc // sessions on the huge bucket (cold.go)
+	runs      []runResult
+	skip      string // why it has no (more) results
 }
 
 // runProfile runs every workload -runs times for the direct client and
@@ -64,12 +67,20 @@ func runProfile(ctx context.Context, e *env, p profile) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	t := target{endpoint: endpoint, region: e.srv.Region, keyID: e.srv.KeyID, secret: e.srv.SecretKey,
+	hugeClient, err := s3backend.New(ctx, s3backend.Config{
+		Endpoint: endpoint, Region: e.srv.Region, Bucket: hugeBucket, KeyID: e.srv.KeyID, SecretKey: e.srv.SecretKey,
+	})
+	if err != nil {
+		return "", err
+	}
+	t := target{endpoint: endpoint, region: e.srv.Region, bucket: bucket, keyID: e.srv.KeyID, secret: e.srv.SecretKey,
 		work: e.work, b2mount: e.b2mount}
-
-	conts := []*contender{{name: directName, fresh: func(ctx context.Context) (session, error) {
-		return session{fs: directFS{c: client}, stop: func() usage { return usage{} }}, nil
-	}}}
+	directFresh := func(c *s3backend.Client) freshFunc {
+		return func(ctx context.Context) (session, error) {
+			return session{fs: directFS{c: c}, stop: func() usage { return usage{} }}, nil
+		}
+	}
+	conts := []*contender{{name: directName, fresh: directFresh(client), freshHuge: directFresh(hugeClient)}}
 	for _, name := range e.cfg.contenders {
 		c := &contender{name: name}
 		m := mounters[name]
@@ -78,35 +89,48 @@ func runProfile(ctx context.Context, e *env, p profile) (string, error) {
 			c.skip = err.Error()
 		}
 		seq := 0
-		c.fresh = func(ctx context.Context) (session, error) {
-			seq++
-			dir := filepath.Join(e.work, "mnt", fmt.Sprintf("%s-%s-%d", p.name, name, seq))
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return session{}, err
-			}
-			mp, err := m.mount(ctx, bin, t, dir)
-			if err != nil {
-				return session{}, fmt.Errorf("%w: %w", errMount, err)
-			}
-			return session{fs: mountFS{dir: dir}, stop: func() usage {
-				rss, err := mp.peakRSS()
-				if err != nil {
-					e.log.Warn("peak RSS", "contender", name, "err", err)
+		mountFresh := func(t target) freshFunc {
+			return func(ctx context.Context) (session, error) {
+				seq++
+				dir := filepath.Join(e.work, "mnt", fmt.Sprintf("%s-%s-%d", p.name, name, seq))
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return session{}, err
 				}
-				cpu, err := mp.cpuSeconds()
+				mp, err := m.mount(ctx, bin, t, dir)
 				if err != nil {
-					e.log.Warn("CPU time", "contender", name, "err", err)
+					return session{}, fmt.Errorf("%w: %w", errMount, err)
 				}
-				mp.stop()
-				_ = os.Remove(dir)
-				return usage{rss: rss, cpu: cpu}
-			}}, nil
+				return session{fs: mountFS{dir: dir}, stop: func() usage {
+					rss, err := mp.peakRSS()
+					if err != nil {
+						e.log.Warn("peak RSS", "contender", name, "err", err)
+					}
+					cpu, err := mp.cpuSeconds()
+					if err != nil {
+						e.log.Warn("CPU time", "contender", name, "err", err)
+					}
+					mp.stop()
+					_ = os.Remove(dir)
+					return usage{rss: rss, cpu: cpu}
+				}}, nil
+			}
 		}
+		c.fresh = mountFresh(t)
+		hugeT := t
+		hugeT.bucket = hugeBucket
+		c.freshHuge = mountFresh(hugeT)
 		conts = append(conts, c)
 	}
 
 	// Warm the server's own page cache, so no contender pays for the disk.
-	for _, k := range append([]string{bigKey}, parKeys(e.cfg.parFiles)...) {
+	var warm []string
+	if e.cfg.wants(wSeq, wRand4k, wRand1m) {
+		warm = append(warm, bigKey)
+	}
+	if e.cfg.wants(wPar) {
+		warm = append(warm, parKeys(e.cfg.parFiles)...)
+	}
+	for _, k := range warm {
 		if _, err := (directFS{c: client}).readWhole(ctx, k); err != nil {
 			return "", fmt.Errorf("warm-up read of %s: %w", k, err)
 		}
@@ -116,7 +140,7 @@ func runProfile(ctx context.Context, e *env, p profile) (string, error) {
 	var ceiling []seqResult
 	loadBefore := loadAvg()
 	for i := range e.cfg.runs {
-		if !p.shaped {
+		if !p.shaped && e.cfg.wants(wSeq) {
 			e.log.Info("measuring", "profile", p.name, "run", i+1, "contender", "FUSE ceiling")
 			r, err := measureFUSECeiling(ctx, filepath.Join(e.work, "mnt", fmt.Sprintf("ceiling-%d", i+1)), e.cfg.bigSize)
 			if err != nil {
@@ -142,8 +166,9 @@ func runProfile(ctx context.Context, e *env, p profile) (string, error) {
 			c.runs = append(c.runs, r)
 		}
 	}
+	e.results = append(e.results, profileResult{p: p, conts: conts, ceiling: ceiling})
 	out := renderProfile(p, e.cfg, conts, ceiling, loadBefore, loadAvg())
-	if e.cfg.million > 0 && !p.shaped {
+	if e.cfg.wants(wMillion) && !p.shaped {
 		out += measureMillion(ctx, e, conts)
 	}
 	return out, nil
@@ -156,10 +181,10 @@ func runProfile(ctx context.Context, e *env, p profile) (string, error) {
 func measureAll(ctx context.Context, e *env, c *contender) (runResult, error) {
 	px := e.srv.Proxy
 	fresh := c.fresh
-	r := runResult{errs: map[string]string{}}
+	r := runResult{errs: map[string]string{}, ran: map[string]bool{}}
 	var fatal error
 	step := func(what string, fn func(ctx context.Context) error) {
-		if fatal != nil || ctx.Err() != nil {
+		if fatal != nil || ctx.Err() != nil || !e.cfg.wants(what) {
 			return
 		}
 		for _, prev := range c.runs {
@@ -168,6 +193,7 @@ func measureAll(ctx context.Context, e *env, c *contender) (runResult, error) {
 				return
 			}
 		}
+		r.ran[what] = true
 		wctx, cancel := context.WithTimeout(ctx, e.cfg.timeout)
 		defer cancel()
 		err := fn(wctx)
@@ -212,6 +238,7 @@ func measureAll(ctx context.Context, e *env, c *contender) (runResult, error) {
 		r.rand1m, err = measureRandom(ctx, px, fresh, bigKey, e.cfg.bigSize, 1<<20, e.cfg.duration)
 		return err
 	})
+	measureCold(e, c, &r, step)
 	if err := ctx.Err(); err != nil {
 		return r, err
 	}

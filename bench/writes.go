@@ -24,9 +24,10 @@ import (
 // into a fresh writable mount, to a name of its own at the top of the
 // bucket (w-PROFILE-CONTENDER-RUN-...: no folder to create first).
 const (
-	wCp    = "cp of the big file"
-	wCpR   = "cp -r of small files"
-	wRsync = "rsync -a twice"
+	wWrites = "writes" // all three (-workloads writes)
+	wCp     = "cp of the big file"
+	wCpR    = "cp -r of small files"
+	wRsync  = "rsync -a twice"
 )
 
 // The write workloads' local sources, under the work directory.

@@ -29,7 +29,7 @@ func runWrites(ctx context.Context, e *env, p profile) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	t := target{endpoint: endpoint, region: e.srv.Region, keyID: e.srv.KeyID, secret: e.srv.SecretKey,
+	t := target{endpoint: endpoint, region: e.srv.Region, bucket: bucket, keyID: e.srv.KeyID, secret: e.srv.SecretKey,
 		work: e.work, b2mount: e.b2mount, writable: true}
 	w := &writeEnv{e: e, p: p, px: e.srv.Proxy, src: filepath.Join(e.work, writeSrc), bucket: filepath.Join(e.srv.DataDir, bucket)}
 	e.log.Info("writing the local sources of the write workloads")

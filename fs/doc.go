@@ -89,14 +89,14 @@
 // b2mount's own engine is called prefetch ("read-ahead" is the kernel's,
 // which RaiseReadAhead widens to 1 MiB requests). Sequential reads prefetch
 // a window that starts at InitialWindow (1 MiB) and doubles up to MaxWindow
-// (quadruples for a distant server) in parallel parts; a read that jumps
+// (jumps to it for a distant server) in parallel parts; a read that jumps
 // elsewhere fetches only what was asked. Prefetched bytes live in one
 // budget per mount (MemoryBudget); the kernel copies them into its page
 // cache, where later opens find them. One concern a file: the window policy
 // of one open file (prefetch.go), a part and the read it answers without a
-// copy (part.go), the memory budget (bufpool.go), the server's latency,
-// which sets how the window is split and grown (latency.go), and what the
-// open files of a mount share (prefetchshared.go).
+// copy (part.go), the memory budget (bufpool.go), the server's latency
+// (latency.go), the window policy that sizes and splits the window from it
+// (prefetchpolicy.go), and what the open files of a mount share (prefetchshared.go).
 //
 // # Errors and time bounds
 //

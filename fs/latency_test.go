@@ -55,18 +55,24 @@ func (s *clockedStore) OpenRange(ctx context.Context, key, etag string, off, n i
 	return s.Store.OpenRange(ctx, key, etag, off, n)
 }
 
-// A sequential stream's window doubles nearby and quadruples for a distant
-// server, where each step costs a round trip: from 1 MiB, it reaches 64 MiB
-// after 18 reads of 1 MiB nearby and after 7 far away. (It grows when less
-// than three quarters of it is left ahead of the read.)
+// A sequential stream's window doubles nearby; for a distant server, where
+// each step costs a round trip, it jumps to the full window as soon as the
+// first part has shown the server to be distant, split into 2 MiB parts
+// all fetched at once. From 1 MiB, it reaches 64 MiB after 18 reads
+// of 1 MiB nearby and after 2 far away. (It grows when less than three
+// quarters of it is left ahead of the read.)
 func TestWindowGrowsFasterForADistantServer(t *testing.T) {
+	// Nearby, a window of W MiB is split into parts of W/8 MiB, at least one block.
+	near := slices.Concat(slices.Repeat([]int64{1}, 11), slices.Repeat([]int64{2}, 5), slices.Repeat([]int64{4}, 5), slices.Repeat([]int64{8}, 5))
+	far := slices.Concat([]int64{1}, slices.Repeat([]int64{2}, 32)) // 0 to 65 MiB
 	for _, tc := range []struct {
-		name string
-		ttfb time.Duration // of every GET
-		want []int64       // window in MiB after each 1 MiB read
+		name  string
+		ttfb  time.Duration // of every GET
+		want  []int64       // window in MiB after each 1 MiB read
+		parts []int64       // MiB of each part scheduled, in file order
 	}{
-		{"near", 0, []int64{1, 2, 4, 8, 8, 16, 16, 16, 16, 32, 32, 32, 32, 32, 32, 32, 32, 64, 64}},
-		{"far", 30 * time.Millisecond, []int64{1, 4, 16, 16, 16, 16, 64, 64}},
+		{"near", 0, []int64{1, 2, 4, 8, 8, 16, 16, 16, 16, 32, 32, 32, 32, 32, 32, 32, 32, 64, 64}, near},
+		{"far", 30 * time.Millisecond, []int64{1, 64, 64, 64, 64, 64, 64, 64}, far},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := testenv.NewClock()
@@ -83,17 +89,27 @@ func TestWindowGrowsFasterForADistantServer(t *testing.T) {
 			r := newPrefetcher(st, obj, opt, shared)
 			defer r.Close()
 			buf := make([]byte, 1<<20)
-			var got []int64
+			var got, parts []int64
+			var seen int64 // end of the last part recorded
 			for i := range tc.want {
 				if _, err := r.ReadAt(t.Context(), buf, int64(i)<<20); err != nil {
 					t.Fatal(err)
 				}
 				r.mu.Lock()
 				got = append(got, r.window>>20)
+				for _, p := range r.parts {
+					if p.off >= seen {
+						parts = append(parts, p.n>>20)
+						seen = p.off + p.n
+					}
+				}
 				r.mu.Unlock()
 			}
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("window in MiB after each read: %v, want %v", got, tc.want)
+			}
+			if !slices.Equal(parts, tc.parts) {
+				t.Errorf("parts scheduled, MiB each: %v, want %v", parts, tc.parts)
 			}
 		})
 	}

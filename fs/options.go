@@ -60,7 +60,7 @@ type PrefetchOptions struct {
 	// InitialWindow is the first prefetch after a sequential start. Default 1 MiB.
 	InitialWindow int64
 	// MaxWindow caps the window, which doubles while reads stay sequential
-	// (quadruples when GETs take 25 ms or more to answer).
+	// (jumps to MaxWindow when GETs take 25 ms or more to answer).
 	// Default 64 MiB.
 	MaxWindow int64
 	// PartSize caps one ranged GET of the window; parts are fetched in

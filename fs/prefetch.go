@@ -27,8 +27,8 @@ const nearWindow = 8 << 20
 // prefetcher). While reads stay sequential it keeps a window of parts
 // (part.go) ahead of the reader, each a ranged GET pinned to the file's
 // ETag and fetched in parallel; the window starts at InitialWindow and
-// doubles up to MaxWindow (quadruples for a distant server, see
-// latencyMeter.windowGrowth). A read that lands far from the window drops
+// doubles up to MaxWindow, or jumps to MaxWindow for a distant server (the
+// window policy, prefetchpolicy.go). A read that lands far from the window drops
 // it and fetches only the bytes asked for; if the next read follows on, a
 // new window starts there. Each stream may hold an equal share of the
 // mount's memory budget (bufPool); when the budget is spent, reads go
@@ -181,18 +181,18 @@ func (r *prefetcher) windowEndLocked() int64 {
 }
 
 // partSizeLocked is the size of the next part: the window split in as
-// many parts as the server's latency calls for
-// (latencyMeter.partsPerWindow), in whole blocks, within [blockSize,
-// PartSize]. Each part is one GET on its own connection.
+// many parts as the server's latency calls for (partsPerWindow), in whole
+// blocks, within [blockSize, PartSize]. Each part is one GET on its own
+// connection.
 func (r *prefetcher) partSizeLocked() int64 {
-	parts := r.latency.partsPerWindow()
+	parts := partsPerWindow(r.latency.far())
 	return min(r.opt.PartSize, max(blockSize, (r.window/parts)&^(blockSize-1)))
 }
 
 // extendLocked schedules parts so that the window reaches past the read,
-// growing the window (latencyMeter.windowGrowth) whenever less than three
-// quarters of it is left ahead (so it grows quickly while the first parts
-// are still arriving). Parts the read itself needs are taken while the
+// growing the window (nextWindow) whenever less than three quarters of it
+// is left ahead (so it grows quickly while the first parts are still
+// arriving). Parts the read itself needs are taken while the
 // budget lasts; parts beyond it only within the stream's share.
 func (r *prefetcher) extendLocked(off, end int64) {
 	next := r.windowEndLocked()
@@ -200,7 +200,7 @@ func (r *prefetcher) extendLocked(off, end int64) {
 	case len(r.parts) == 0:
 		next = off
 	case next-end < r.window*3/4:
-		r.window = min(r.latency.windowGrowth()*r.window, r.opt.MaxWindow)
+		r.window = nextWindow(r.window, r.opt.MaxWindow, r.latency.far())
 	default:
 		return
 	}
