@@ -117,13 +117,8 @@ func (h *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
 	return 0
 }
 
-// plusEntries is how many names of a directory READDIRPLUS gives with
-// their attributes; past it, names only (see the package doc, "Memory of
-// big folders").
-const plusEntries = 10_000
-
 // Lookup answers READDIRPLUS for the name handed out last, from its entry.
-// Past the first plusEntries names it gives the name alone: go-fuse then
+// Past the first Options.PlusEntries names it gives the name alone: go-fuse then
 // sends node ID 0 for it, which tells the kernel to make no inode (and
 // go-fuse no node) for a name no one may ever look at; a program that
 // stats it sends a LOOKUP, answered from the same listing.
@@ -131,7 +126,7 @@ func (h *dirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 	if h.src == nil || name != h.last.name {
 		return h.n.Lookup(ctx, name, out)
 	}
-	if h.off-dotEntries > plusEntries {
+	if h.off-dotEntries > h.n.fsys.opt.PlusEntries {
 		return nil, syscall.EAGAIN // not an error the kernel sees: a name without attributes
 	}
 	return h.n.child(ctx, h.last, out), 0

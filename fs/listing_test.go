@@ -110,17 +110,19 @@ func TestListingBytesPerKey(t *testing.T) {
 	runtime.KeepAlive(l)
 }
 
-// Past plusEntries names, READDIRPLUS gives names alone, so listing names
+// Past Options.PlusEntries names, READDIRPLUS gives names alone, so listing names
 // (ls -f) makes no node for them; ls -l then looks each up, answered from
 // the listing: ⌈N/1000⌉ LIST and no HEAD whatever the order, and a node for
 // every name at the end.
 func TestBigFolderNamesMakeNoNodePastTheBound(t *testing.T) {
+	const plusEntries = 3000
 	const n = plusEntries + 1500
 	st := memstore.New()
 	for i := range n {
 		st.Set(fmt.Sprintf("big/f%06d", i), []byte("x"))
 	}
 	opt := DefaultOptions()
+	opt.PlusEntries = plusEntries
 	root, err := NewRoot(st, "", opt)
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,14 @@ type Options struct {
 	UID, GID uint32
 	// FileMode and DirMode are the permission bits. Defaults 0444 and 0555.
 	FileMode, DirMode uint32
+	// PlusEntries is how many names of a directory READDIRPLUS gives with
+	// their attributes (the kernel then makes an inode, and go-fuse a
+	// node, for each); past it, names alone, and a program that stats one
+	// sends a LOOKUP, answered from the same listing (see the package doc,
+	// "Memory of big folders"). Default 100,000: a folder up to that size
+	// lists in batches as before; a bigger one costs a name-only walk
+	// (ls -f, find -name) at most that many nodes, not one per key.
+	PlusEntries int
 	// Prefetch tunes b2mount's own prefetcher (the kernel's read-ahead is separate: see RaiseReadAhead).
 	Prefetch PrefetchOptions
 	// Writes turns write mode on and tunes it. The zero value is a
@@ -94,6 +102,7 @@ func DefaultOptions() Options {
 		GID:         0,
 		FileMode:    0o444,
 		DirMode:     0o555,
+		PlusEntries: 100_000,
 		Prefetch: PrefetchOptions{
 			InitialWindow: 1 << 20,
 			MaxWindow:     64 << 20,
@@ -117,6 +126,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("dir mode %#o has bits beyond 0777", o.DirMode)
 	case o.Prefetch.InitialWindow <= 0 || o.Prefetch.MaxWindow < o.Prefetch.InitialWindow:
 		return fmt.Errorf("prefetch window %d..%d is not a range", o.Prefetch.InitialWindow, o.Prefetch.MaxWindow)
+	case o.PlusEntries < 0:
+		return fmt.Errorf("READDIRPLUS bound %d is negative", o.PlusEntries)
 	case o.Prefetch.PartSize <= 0:
 		return fmt.Errorf("part size %d is not positive", o.Prefetch.PartSize)
 	case o.Prefetch.MemoryBudget < 0:
