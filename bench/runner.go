@@ -7,9 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/b2mount/b2mount/internal/s3test"
-	"github.com/b2mount/b2mount/s3backend"
 )
 
 // directName is the baseline's name in the tables.
@@ -52,34 +49,20 @@ type contender struct {
 // runProfile runs every workload -runs times for the direct client and
 // every contender over profile p and returns the Markdown tables.
 func runProfile(ctx context.Context, e *env, p profile) (string, error) {
-	endpoint := e.srv.URL
-	if p.shaped {
-		// Every connection made from here on is shaped; the direct
-		// client and each mount make their own.
-		if err := e.srv.Proxy.SetShape(p.shape); err != nil {
-			return "", err
-		}
-		defer func() { _ = e.srv.Proxy.SetShape(s3test.Shape{}) }()
-	}
-	client, err := s3backend.New(ctx, s3backend.Config{
-		Endpoint: endpoint, Region: e.srv.Region, Bucket: bucket, KeyID: e.srv.KeyID, SecretKey: e.srv.SecretKey,
-	})
+	undo, err := shapeFor(e, p)
 	if err != nil {
 		return "", err
 	}
-	hugeClient, err := s3backend.New(ctx, s3backend.Config{
-		Endpoint: endpoint, Region: e.srv.Region, Bucket: hugeBucket, KeyID: e.srv.KeyID, SecretKey: e.srv.SecretKey,
-	})
+	defer undo()
+	client, err := directClient(ctx, e, bucket)
 	if err != nil {
 		return "", err
 	}
-	t := target{endpoint: endpoint, region: e.srv.Region, bucket: bucket, keyID: e.srv.KeyID, secret: e.srv.SecretKey,
-		work: e.work, b2mount: e.b2mount}
-	directFresh := func(c *s3backend.Client) freshFunc {
-		return func(ctx context.Context) (session, error) {
-			return session{fs: directFS{c: c}, stop: func() usage { return usage{} }}, nil
-		}
+	hugeClient, err := directClient(ctx, e, hugeBucket)
+	if err != nil {
+		return "", err
 	}
+	t := benchTarget(e)
 	conts := []*contender{{name: directName, fresh: directFresh(client), freshHuge: directFresh(hugeClient)}}
 	for _, name := range e.cfg.contenders {
 		c := &contender{name: name}
@@ -88,37 +71,10 @@ func runProfile(ctx context.Context, e *env, p profile) (string, error) {
 		if err != nil {
 			c.skip = err.Error()
 		}
-		seq := 0
-		mountFresh := func(t target) freshFunc {
-			return func(ctx context.Context) (session, error) {
-				seq++
-				dir := filepath.Join(e.work, "mnt", fmt.Sprintf("%s-%s-%d", p.name, name, seq))
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return session{}, err
-				}
-				mp, err := m.mount(ctx, bin, t, dir)
-				if err != nil {
-					return session{}, fmt.Errorf("%w: %w", errMount, err)
-				}
-				return session{fs: mountFS{dir: dir}, stop: func() usage {
-					rss, err := mp.peakRSS()
-					if err != nil {
-						e.log.Warn("peak RSS", "contender", name, "err", err)
-					}
-					cpu, err := mp.cpuSeconds()
-					if err != nil {
-						e.log.Warn("CPU time", "contender", name, "err", err)
-					}
-					mp.stop()
-					_ = os.Remove(dir)
-					return usage{rss: rss, cpu: cpu}
-				}}, nil
-			}
-		}
-		c.fresh = mountFresh(t)
+		c.fresh = mountFresh(e, m, bin, t, name, fmt.Sprintf("%s-%s", p.name, name))
 		hugeT := t
 		hugeT.bucket = hugeBucket
-		c.freshHuge = mountFresh(hugeT)
+		c.freshHuge = mountFresh(e, m, bin, hugeT, name, fmt.Sprintf("%s-%s-huge", p.name, name))
 		conts = append(conts, c)
 	}
 

@@ -4,33 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/b2mount/b2mount/internal/s3test"
-	"github.com/b2mount/b2mount/s3backend"
 )
 
 // runWrites runs the write workloads -runs times for the direct client
 // and every contender, each mounted read-write, over profile p, and
 // returns their Markdown tables.
 func runWrites(ctx context.Context, e *env, p profile) (string, error) {
-	endpoint := e.srv.URL
-	if p.shaped {
-		if err := e.srv.Proxy.SetShape(p.shape); err != nil {
-			return "", err
-		}
-		defer func() { _ = e.srv.Proxy.SetShape(s3test.Shape{}) }()
-	}
-	client, err := s3backend.New(ctx, s3backend.Config{
-		Endpoint: endpoint, Region: e.srv.Region, Bucket: bucket, KeyID: e.srv.KeyID, SecretKey: e.srv.SecretKey,
-	})
+	undo, err := shapeFor(e, p)
 	if err != nil {
 		return "", err
 	}
-	t := target{endpoint: endpoint, region: e.srv.Region, bucket: bucket, keyID: e.srv.KeyID, secret: e.srv.SecretKey,
-		work: e.work, b2mount: e.b2mount, writable: true}
+	defer undo()
+	client, err := directClient(ctx, e, bucket)
+	if err != nil {
+		return "", err
+	}
+	t := benchTarget(e)
+	t.writable = true
 	w := &writeEnv{e: e, p: p, px: e.srv.Proxy, src: filepath.Join(e.work, writeSrc), bucket: filepath.Join(e.srv.DataDir, bucket)}
 	e.log.Info("writing the local sources of the write workloads")
 	if err := prepareWriteSources(w.src, e.cfg.bigSize); err != nil {
@@ -38,9 +30,7 @@ func runWrites(ctx context.Context, e *env, p profile) (string, error) {
 	}
 	d := newDirectWriter(t, client)
 
-	conts := []*writeContender{{name: directName, fresh: func(ctx context.Context) (session, error) {
-		return session{fs: directFS{c: client}, stop: func() usage { return usage{} }}, nil
-	}}}
+	conts := []*writeContender{{name: directName, fresh: directFresh(client)}}
 	for _, name := range e.cfg.contenders {
 		c := &writeContender{name: name}
 		m := mounters[name]
@@ -48,32 +38,7 @@ func runWrites(ctx context.Context, e *env, p profile) (string, error) {
 		if err != nil {
 			c.skip = err.Error()
 		}
-		seq := 0
-		c.fresh = func(ctx context.Context) (session, error) {
-			seq++
-			dir := filepath.Join(e.work, "mnt", fmt.Sprintf("w-%s-%s-%d", p.name, name, seq))
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return session{}, err
-			}
-			mp, err := m.mount(ctx, bin, t, dir)
-			if err != nil {
-				return session{}, fmt.Errorf("%w: %w", errMount, err)
-			}
-			return session{fs: mountFS{dir: dir}, stop: func() usage {
-				rss, err := mp.peakRSS()
-				if err != nil {
-					e.log.Warn("peak RSS", "contender", name, "err", err)
-				}
-				cpu, err := mp.cpuSeconds()
-				if err != nil {
-					e.log.Warn("CPU time", "contender", name, "err", err)
-				}
-				mp.stop()
-				_ = os.Remove(dir)
-				_ = os.RemoveAll(rcloneCacheDir(t, dir))
-				return usage{rss: rss, cpu: cpu}
-			}}, nil
-		}
+		c.fresh = mountFresh(e, m, bin, t, name, fmt.Sprintf("w-%s-%s", p.name, name))
 		conts = append(conts, c)
 	}
 

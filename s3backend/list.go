@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // delimiter makes listings one directory deep.
@@ -55,14 +56,7 @@ func (c *Client) ListPages(ctx context.Context, prefix string, fn func(page List
 				out.Prefixes = append(out.Prefixes, p)
 			}
 		}
-		for _, o := range page.Contents {
-			out.Objects = append(out.Objects, Object{
-				Key:     aws.ToString(o.Key),
-				Size:    aws.ToInt64(o.Size),
-				ModTime: aws.ToTime(o.LastModified).Truncate(time.Second), // HEAD has whole seconds only
-				ETag:    aws.ToString(o.ETag),
-			})
-		}
+		out.Objects = listedObjects(page.Contents)
 		if err := fn(out); err != nil {
 			return err
 		}
@@ -98,14 +92,7 @@ func (c *Client) ListPage(ctx context.Context, prefix, startAfter string, maxKey
 	for _, cp := range page.CommonPrefixes {
 		out.Prefixes = append(out.Prefixes, aws.ToString(cp.Prefix))
 	}
-	for _, o := range page.Contents {
-		out.Objects = append(out.Objects, Object{
-			Key:     aws.ToString(o.Key),
-			Size:    aws.ToInt64(o.Size),
-			ModTime: aws.ToTime(o.LastModified).Truncate(time.Second), // HEAD has whole seconds only
-			ETag:    aws.ToString(o.ETag),
-		})
-	}
+	out.Objects = listedObjects(page.Contents)
 	out.Truncated = aws.ToBool(page.IsTruncated)
 	return out, nil
 }
@@ -162,4 +149,18 @@ func (c *Client) HasPrefix(ctx context.Context, prefix string) (bool, error) {
 		return false, fmt.Errorf("probe %q: %w", prefix, err)
 	}
 	return len(page.Contents) > 0 || len(page.CommonPrefixes) > 0, nil
+}
+
+// listedObjects are the objects of one listing page.
+func listedObjects(contents []types.Object) []Object {
+	var out []Object
+	for _, o := range contents {
+		out = append(out, Object{
+			Key:     aws.ToString(o.Key),
+			Size:    aws.ToInt64(o.Size),
+			ModTime: aws.ToTime(o.LastModified).Truncate(time.Second), // HEAD has whole seconds only
+			ETag:    aws.ToString(o.ETag),
+		})
+	}
+	return out
 }
