@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"testing"
-	"time"
 
 	"github.com/b2mount/b2mount/internal/memstore"
+	"github.com/b2mount/b2mount/internal/testenv"
 )
 
 func TestWindowReadsAreAnsweredWithoutACopyAndPinnedUntilDone(t *testing.T) {
@@ -16,7 +16,7 @@ func TestWindowReadsAreAnsweredWithoutACopyAndPinnedUntilDone(t *testing.T) {
 	st.Set("b.bin", pattern(8<<20, 14))
 	ctx := context.Background()
 	opt := DefaultOptions().Prefetch
-	shared := newPrefetchShared(opt.MemoryBudget, time.Now)
+	shared := newPrefetchShared(opt.MemoryBudget, testenv.NewClock().Now) // a nearby server: GETs take no time on this clock
 	pool := shared.pool
 	objA, _ := st.Stat(ctx, "a.bin")
 	a := newPrefetcher(st, objA, opt, shared)

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"testing"
-	"time"
 
 	"github.com/b2mount/b2mount/internal/memstore"
+	"github.com/b2mount/b2mount/internal/testenv"
 )
 
 // gatedStore holds back the bodies of GETs at or after gate until open is
@@ -38,7 +38,7 @@ func TestFullWindowKeepsManyPartsInFlight(t *testing.T) {
 	data := pattern(136<<20, 11)
 	st.Set("big.bin", data)
 	opt := DefaultOptions().Prefetch
-	shared := newPrefetchShared(opt.MemoryBudget, time.Now)
+	shared := newPrefetchShared(opt.MemoryBudget, testenv.NewClock().Now) // a nearby server: GETs take no time on this clock
 	pool := shared.pool
 	obj, err := st.Stat(context.Background(), "big.bin")
 	if err != nil {
@@ -83,7 +83,7 @@ func TestFarSeekDropsTheWindowAndReadsOnlyWhatWasAsked(t *testing.T) {
 	data := pattern(64<<20, 12)
 	st.Set("big.bin", data)
 	obj, _ := st.Stat(context.Background(), "big.bin")
-	shared := newPrefetchShared(DefaultOptions().Prefetch.MemoryBudget, time.Now)
+	shared := newPrefetchShared(DefaultOptions().Prefetch.MemoryBudget, testenv.NewClock().Now) // a nearby server: GETs take no time on this clock
 	pool := shared.pool
 	r := newPrefetcher(st, obj, DefaultOptions().Prefetch, shared)
 	defer r.Close()
@@ -92,6 +92,11 @@ func TestFarSeekDropsTheWindowAndReadsOnlyWhatWasAsked(t *testing.T) {
 		if _, err := r.ReadAt(context.Background(), buf, off); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The window's parts are fetched in the background: let them all
+	// reach the store first, so that what follows counts the seek alone.
+	if !waitUntil(func() bool { return shared.fetches.current() == 0 }) {
+		t.Fatalf("%d window fetches still in flight", shared.fetches.current())
 	}
 	st.ResetCounts()
 	const far = 48 << 20

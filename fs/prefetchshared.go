@@ -45,6 +45,13 @@ func (c *fetchCounter) done() {
 	c.inFlight--
 }
 
+// current is how many fetches are in flight now.
+func (c *fetchCounter) current() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.inFlight
+}
+
 // peak is the most fetches there were in flight at once.
 func (c *fetchCounter) peak() int {
 	c.mu.Lock()
