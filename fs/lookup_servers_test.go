@@ -2,7 +2,6 @@ package fs_test
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -93,16 +92,7 @@ func TestColdLookupsThroughRealServers(t *testing.T) {
 func TestLookupInABigFolderThroughRealServers(t *testing.T) {
 	for _, kind := range testenv.ServerKinds {
 		t.Run(kind, func(t *testing.T) {
-			srv := testenv.StartServer(t, kind)
-			const bucket = "work"
-			if err := srv.CreateBucket(bucket); err != nil {
-				t.Fatal(err)
-			}
-			for i := range 2500 {
-				if err := srv.PutObject(bucket, fmt.Sprintf("big/img%04d.jpg", i), []byte{byte(i)}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			srv, bucket := startWithBigFolder(t, kind)
 			mnt := mountBucket(t, srv, bucket, "")
 			srv.Proxy.ResetCounts()
 			if info, err := os.Stat(filepath.Join(mnt, "big/img2400.jpg")); err != nil || info.Size() != 1 {

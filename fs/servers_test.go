@@ -105,16 +105,7 @@ func TestSampleBucketThroughRealServers(t *testing.T) {
 func TestListingCostAndWritesThroughRealServers(t *testing.T) {
 	for _, kind := range testenv.ServerKinds {
 		t.Run(kind, func(t *testing.T) {
-			srv := testenv.StartServer(t, kind)
-			const bucket = "work"
-			if err := srv.CreateBucket(bucket); err != nil {
-				t.Fatal(err)
-			}
-			for i := range 2500 {
-				if err := srv.PutObject(bucket, fmt.Sprintf("big/img%04d.jpg", i), []byte{byte(i)}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			srv, bucket := startWithBigFolder(t, kind)
 			if err := srv.PutObject(bucket, "photos/2024/a.jpg", []byte("a")); err != nil {
 				t.Fatal(err)
 			}
@@ -194,4 +185,22 @@ func TestObjectReplacedDuringReadGivesEIO(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startWithBigFolder starts a server of kind with a bucket whose folder
+// big/ holds 2,500 one-byte files, img0000.jpg to img2499.jpg (three
+// pages of a listing).
+func startWithBigFolder(t *testing.T, kind string) (*s3test.Server, string) {
+	t.Helper()
+	srv := testenv.StartServer(t, kind)
+	const bucket = "work"
+	if err := srv.CreateBucket(bucket); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2500 {
+		if err := srv.PutObject(bucket, fmt.Sprintf("big/img%04d.jpg", i), []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return srv, bucket
 }
