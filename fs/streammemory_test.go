@@ -112,10 +112,13 @@ func TestStreamOutOfMemoryAfterSealingBuffersThePartInAFile(t *testing.T) {
 		}
 		others = append(others, b...)
 	}
-	f.write(s, data[2*part+1:], 2*part+1, 1<<20)
+	// Part 3 is filled but not sealed: its file stays open until its upload,
+	// which the last bytes start and which may end at once.
+	f.write(s, data[2*part+1:3*part], 2*part+1, 1<<20)
 	if n := f.openPartFiles(); n != 1 {
 		t.Errorf("%d part files open, want part 3's", n)
 	}
+	f.write(s, data[3*part:], 3*part, 1<<20)
 	f.deps.pool.put(others)
 	f.commit(s, "k", data)
 	if n := f.openPartFiles(); n != 0 {
