@@ -57,10 +57,8 @@ func (n *dirNode) Create(ctx context.Context, name string, flags uint32, mode ui
 	}
 	id := newFileID(key, w.newIDs.Add(1))
 	obj := s3backend.Object{Key: key, ModTime: n.fsys.opt.Clock()}
-	ino := n.fsys.inos.number(id)
 	node := newFileNode(n.fsys, obj, id, true)
-	ch := n.NewInode(ctx, node, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino, Gen: 1})
-	n.fsys.inos.pin(id, ino)
+	ch := n.NewInode(ctx, node, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: n.fsys.inos.take(id), Gen: 1})
 	c.noteAdded(entry{name: name, kind: kindFile, obj: obj, id: id}, true)
 	h := node.openWriter(nil, flags, callerPID(ctx))
 	node.fillAttr(&out.Attr)

@@ -63,16 +63,20 @@ func (n *dirNode) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHan
 	return &dirHandle{n: n}, 0, 0
 }
 
-// dirEntry is e as readdir(3) shows it.
+// dirEntry is e as readdir(3) shows it, with the inode number a stat of
+// it gives.
 func (n *dirNode) dirEntry(e entry) fuse.DirEntry {
+	mode := uint32(syscall.S_IFREG)
 	if e.kind == kindDir {
-		return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFDIR, Ino: n.fsys.inos.number(dirID(e.obj.Key))}
+		mode = syscall.S_IFDIR
 	}
-	id := e.id
-	if id == (inoID{}) {
-		id = fileID(e.obj.Key, e.obj.ETag)
+	ino := uint64(0)
+	if ch := n.known(e); ch != nil {
+		ino = ch.StableAttr().Ino
+	} else {
+		ino = n.fsys.inos.number(e.identity())
 	}
-	return fuse.DirEntry{Name: e.name, Mode: syscall.S_IFREG, Ino: n.fsys.inos.number(id)}
+	return fuse.DirEntry{Name: e.name, Mode: mode, Ino: ino}
 }
 
 // Lookup finds one name through the directory's cache: with no request
@@ -90,55 +94,51 @@ func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 }
 
 // child returns the inode for an entry, reusing the live one if the kernel
-// knows it already, and fills out with its attributes. A new node holds
-// its inode number until go-fuse forgets it (OnForget).
+// knows it already, and fills out with its attributes. A new node takes
+// its inode number from the inoTable and gives it back when go-fuse
+// forgets it (OnForget).
 func (n *dirNode) child(ctx context.Context, e entry, out *fuse.EntryOut) *gofs.Inode {
+	if ch := n.known(e); ch != nil {
+		switch x := ch.Operations().(type) {
+		case *dirNode:
+			n.fsys.fillAttr(&out.Attr, syscall.S_IFDIR|n.fsys.opt.DirMode, 0, x.mtime())
+		case *fileNode:
+			x.fillAttr(&out.Attr)
+		}
+		return ch
+	}
+	ino := n.fsys.inos.take(e.identity())
 	if e.kind == kindDir {
-		id := dirID(e.obj.Key)
-		ino := n.fsys.inos.number(id)
-		if ch := n.known(e.name, ino); ch != nil {
-			n.fsys.fillAttr(&out.Attr, syscall.S_IFDIR|n.fsys.opt.DirMode, 0, ch.Operations().(*dirNode).mtime())
-			return ch
-		}
-		nd := newDirNode(n.fsys, e.obj.Key)
-		ch := n.NewInode(ctx, nd, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: ino, Gen: 1})
-		d := ch.Operations().(*dirNode)
-		if d == nd {
-			n.fsys.inos.pin(id, ino)
-		}
-		n.fsys.fillAttr(&out.Attr, syscall.S_IFDIR|n.fsys.opt.DirMode, 0, d.mtime())
+		ch := n.NewInode(ctx, newDirNode(n.fsys, e.obj.Key), gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: ino, Gen: 1})
+		n.fsys.fillAttr(&out.Attr, syscall.S_IFDIR|n.fsys.opt.DirMode, 0, ch.Operations().(*dirNode).mtime())
 		return ch
 	}
-	id := e.id
-	if id == (inoID{}) {
-		id = fileID(e.obj.Key, e.obj.ETag)
-	}
-	ino := n.fsys.inos.number(id)
-	if ch := n.known(e.name, ino); ch != nil {
-		ch.Operations().(*fileNode).fillAttr(&out.Attr)
-		return ch
-	}
-	nf := newFileNode(n.fsys, e.obj, id, false)
-	ch := n.NewInode(ctx, nf, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino, Gen: 1})
-	f := ch.Operations().(*fileNode)
-	if f == nf {
-		n.fsys.inos.pin(id, ino)
-	}
-	f.fillAttr(&out.Attr)
+	ch := n.NewInode(ctx, newFileNode(n.fsys, e.obj, e.id, false), gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino, Gen: 1})
+	ch.Operations().(*fileNode).fillAttr(&out.Attr)
 	return ch
 }
 
-// known is the directory's child name if the kernel knows it already under
-// number ino (what NewInode would return): a listing seen again after its
-// TTL makes no new node for each name, only to drop it.
-func (n *dirNode) known(name string, ino uint64) *gofs.Inode {
-	ch := n.GetChild(name)
-	if ch == nil || ch.StableAttr().Ino != ino {
+// known is the directory's child of e's name if it is e's node (the same
+// identity): a listing seen again after its TTL makes no new node for each
+// name, only to drop it, and the kernel keeps the inode and its pages.
+func (n *dirNode) known(e entry) *gofs.Inode {
+	ch := n.GetChild(e.name)
+	if ch == nil {
 		return nil
 	}
-	return ch
+	switch x := ch.Operations().(type) {
+	case *dirNode:
+		if e.kind == kindDir && x.dc().prefix == e.obj.Key {
+			return ch
+		}
+	case *fileNode:
+		if e.kind == kindFile && x.identity() == e.identity() {
+			return ch
+		}
+	}
+	return nil
 }
 
-// OnForget lets the directory's inode number go once the kernel has
-// forgotten it (see inoTable).
-func (n *dirNode) OnForget() { n.fsys.inos.unpin(dirID(n.dc().prefix), n.StableAttr().Ino) }
+// OnForget gives the directory's inode number back to the inoTable once
+// the kernel has forgotten it.
+func (n *dirNode) OnForget() { n.fsys.inos.release(dirID(n.dc().prefix), n.StableAttr().Ino) }

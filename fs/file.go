@@ -23,39 +23,49 @@ type fileNode struct {
 	gofs.Inode
 	fsys *fileSystem // constant
 
-	mu sync.Mutex // guards the fields below; never held across a request
-	// busy serialises what changes the file's object (a commit, a
-	// truncation, a rename, an unlink), across their requests: acquired
-	// with lock(ctx), so a waiting call can still be interrupted. Made on
-	// the first lock: most nodes are only listed and stat'ed.
-	busy    chan struct{}
-	obj     s3backend.Object // the version in the bucket; Key follows renames; only Key is set while pending
-	id      inoID            // the identity its inode number is pinned under (inoTable)
-	pending bool             // created here, not in the bucket yet
-	gone    bool             // unlinked, or overwritten by a rename: open handles commit nothing
-	wr      *fileWriters     // nil until the first open for writing: most nodes are only listed
+	mu      sync.Mutex   // guards the fields below; never held across a request
+	wr      *fileWriters // nil until the node is written, locked or made by this mount: most nodes are only listed
+	obj     nodeObject   // the version in the bucket; key follows renames; only key is set while pending
+	pending bool         // created here, not in the bucket yet
+	gone    bool         // unlinked, or overwritten by a rename: open handles commit nothing
 }
 
-// fileWriters is what a fileNode knows of its handles open for writing;
-// guarded by the node's mu.
+// fileWriters is what a fileNode knows of what this mount does to it:
+// its handles open for writing, and what serialises its changes. Guarded
+// by the node's mu, but for busy.
 type fileWriters struct {
 	setMtime time.Time                 // set by utimes while open for writing: stored with the next commit
 	writers  int                       // handles open for writing
 	handles  map[*writeHandle]struct{} // the same handles, told when the object moves
 	opens    uint64                    // write handles opened so far (writeHandle.seq)
 	liveSize int64                     // the size of the content written last, while writers > 0
+	// busy serialises what changes the file's object (a commit, a
+	// truncation, a rename, an unlink), across their requests: acquired
+	// with lock(ctx), so a waiting call can still be interrupted. Set once,
+	// when wr is made.
+	busy chan struct{}
+	// id is the node's identity (see inoTable and dirNode.known) when it
+	// is not fileID(key, ETag): a file created here and not in the bucket
+	// yet (newFileID). Zero otherwise.
+	id inoID
 }
 
 // writersLocked is n.wr, made if need be. n.mu must be held.
 func (n *fileNode) writersLocked() *fileWriters {
 	if n.wr == nil {
-		n.wr = &fileWriters{}
+		n.wr = &fileWriters{busy: make(chan struct{}, 1)}
 	}
 	return n.wr
 }
 
+// newFileNode is the node of obj; id is its identity in the inoTable when
+// that is not fileID(obj.Key, obj.ETag), else zero.
 func newFileNode(fsys *fileSystem, obj s3backend.Object, id inoID, pending bool) *fileNode {
-	return &fileNode{fsys: fsys, obj: obj, id: id, pending: pending}
+	n := &fileNode{fsys: fsys, obj: newNodeObject(obj), pending: pending}
+	if id != (inoID{}) {
+		n.writersLocked().id = id
+	}
+	return n
 }
 
 var _ = (gofs.NodeGetattrer)((*fileNode)(nil))
@@ -75,23 +85,39 @@ func (n *fileNode) lock(ctx context.Context) error {
 
 func (n *fileNode) unlock() { <-n.busyToken() }
 
-// busyToken is the channel of lock and unlock, made on first use.
+// busyToken is the channel of lock and unlock.
 func (n *fileNode) busyToken() chan struct{} {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.busy == nil {
-		n.busy = make(chan struct{}, 1)
-	}
-	return n.busy
+	return n.writersLocked().busy
 }
 
-// OnForget lets the file's inode number go once the kernel has forgotten
-// it (see inoTable).
+// OnForget gives the file's inode number back to the inoTable once the
+// kernel has forgotten it, under the identity the node has now.
 func (n *fileNode) OnForget() {
+	n.fsys.inos.release(n.identity(), n.StableAttr().Ino)
+}
+
+// identity is the node's identity in the inoTable.
+func (n *fileNode) identity() inoID {
 	n.mu.Lock()
-	id := n.id
-	n.mu.Unlock()
-	n.fsys.inos.unpin(id, n.StableAttr().Ino)
+	defer n.mu.Unlock()
+	return n.identityLocked()
+}
+
+func (n *fileNode) identityLocked() inoID {
+	if w := n.wr; w != nil && w.id != (inoID{}) {
+		return w.id
+	}
+	return fileID(n.obj.key, n.obj.etag())
+}
+
+// setObjectLocked makes obj, in the bucket now, the node's version.
+func (n *fileNode) setObjectLocked(obj s3backend.Object) {
+	n.obj, n.pending = newNodeObject(obj), false
+	if n.wr != nil {
+		n.wr.id = inoID{}
+	}
 }
 
 // snapshot is the node's version in the bucket, and whether it has none
@@ -99,7 +125,7 @@ func (n *fileNode) OnForget() {
 func (n *fileNode) snapshot() (s3backend.Object, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.obj, n.pending
+	return n.obj.object(), n.pending
 }
 
 // Getattr reports the file, with no request: FileMode, owned by UID/GID;
@@ -115,7 +141,7 @@ func (n *fileNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.Att
 
 func (n *fileNode) fillAttr(out *fuse.Attr) {
 	n.mu.Lock()
-	obj, size := n.obj, n.obj.Size
+	obj, size := n.obj, n.obj.size
 	var mtime time.Time
 	if w := n.wr; w != nil {
 		mtime = w.setMtime
@@ -125,7 +151,7 @@ func (n *fileNode) fillAttr(out *fuse.Attr) {
 	}
 	n.mu.Unlock()
 	if mtime.IsZero() {
-		mtime = n.fsys.mtimeOf(obj)
+		mtime = n.fsys.nodeMtime(obj)
 	}
 	n.fsys.fillAttr(out, syscall.S_IFREG|n.fsys.opt.FileMode, size, mtime)
 }
@@ -162,6 +188,15 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 func (n *fileNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	statfs(out)
 	return 0
+}
+
+// nodeMtime is mtimeOf(v.object()), without making the ETag string on a
+// read-only mount, which Getattr of every listed name would.
+func (f *fileSystem) nodeMtime(v nodeObject) time.Time {
+	if f.w != nil || v.rare != nil {
+		return f.mtimeOf(v.object())
+	}
+	return v.modTime()
 }
 
 // mtimeOf is the modification time shown for obj: see fileNode.Getattr.

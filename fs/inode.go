@@ -1,7 +1,6 @@
 package fs
 
 import (
-	"container/list"
 	"crypto/sha256"
 	"strconv"
 	"sync"
@@ -15,28 +14,38 @@ const maxIdleInos = 1 << 16
 
 // inoTable hands out inode numbers: one per directory prefix and one per
 // (key, ETag) of a file, so a replaced object is a new inode and the kernel
-// never mixes its cached pages with the new version's. A number stays the
-// same while a node holds it (from NewInode until go-fuse's OnForget, that
-// is while the kernel knows the inode) and for a while after; numbers are
-// never reused, so a name that comes back after its number was dropped
-// gets a new one, as if the object had been replaced.
+// never mixes its cached pages with the new version's. A node keeps its
+// number for life, and the table keeps nothing for it meanwhile: a lookup
+// that finds the node (its directory's child of that name, with the same
+// identity) takes the number from it, so the kernel's inodes cost the
+// table nothing, a million of them after ls -l of a million-key folder.
+// The table remembers only the numbers no node holds: those readdir(3)
+// showed for names no node was made for yet, and those of nodes the kernel
+// forgot (OnForget gives them back), the most recent maxIdleInos of them.
+// Numbers are never reused, so a name that comes back after its number was
+// dropped gets a new one, as if the object had been replaced.
 type inoTable struct {
-	mu   sync.Mutex          // guards the fields below
-	next uint64              // next number to hand out
-	ids  map[inoID]*inoEntry // identity -> entry
-	idle list.List           // of *inoEntry with live == 0, least recently used first
+	mu   sync.Mutex // guards the fields below
+	next uint64     // next number to hand out
+	idle map[inoID]idleIno
+	// order is the idle identities, oldest first from head, each with the
+	// stamp it was given; an identity taken since, or given a later stamp,
+	// is skipped when its turn comes.
+	order []stampedID
+	head  int
+	stamp uint64
 }
 
-type inoEntry struct {
-	id   inoID
-	n    uint64
-	live int           // nodes that hold n (go-fuse may briefly have two)
-	elem *list.Element // in idle while live == 0
+type idleIno struct{ n, stamp uint64 }
+
+type stampedID struct {
+	id    inoID
+	stamp uint64
 }
 
 func newInoTable() *inoTable {
 	// 1 is the root (go-fuse's default root inode number).
-	return &inoTable{next: 2, ids: make(map[inoID]*inoEntry)}
+	return &inoTable{next: 2, idle: make(map[inoID]idleIno)}
 }
 
 // inoID is an identity numbers are handed out for: the first 16 bytes of
@@ -63,74 +72,74 @@ func makeID(kind string, parts ...string) inoID {
 func dirID(prefix string) inoID     { return makeID("d", prefix) }
 func fileID(key, etag string) inoID { return makeID("f", key, etag) }
 
-// number returns id's number, handing out a new one if the table has none.
+// number returns the number of id, which no live node has: the one the
+// table remembers for it, or a new one, remembered.
 func (t *inoTable) number(id inoID) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	e := t.ids[id]
-	switch {
-	case e == nil:
-		e = &inoEntry{id: id, n: t.next}
-		t.next++
-		t.ids[id] = e
-		e.elem = t.idle.PushBack(e)
-		t.trimLocked()
-	case e.live == 0:
-		t.idle.MoveToBack(e.elem)
+	if e, ok := t.idle[id]; ok {
+		return e.n
 	}
-	return e.n
+	n := t.next
+	t.next++
+	t.keepLocked(id, n)
+	return n
 }
 
-// pin records that a new node holds id's number n, so it is kept until
-// unpin. If the table dropped the entry since number returned n, it is
-// put back.
-func (t *inoTable) pin(id inoID, n uint64) {
+// take returns the number of id for a new node, which holds it from now
+// on: the table forgets it until the node gives it back (release).
+func (t *inoTable) take(id inoID) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	e := t.ids[id]
-	if e == nil {
-		e = &inoEntry{id: id, n: n}
-		t.ids[id] = e
+	if e, ok := t.idle[id]; ok {
+		delete(t.idle, id)
+		return e.n
 	}
-	if e.n != n {
-		return // the name has a newer number; this node keeps its old one
-	}
-	if e.live == 0 && e.elem != nil {
-		t.idle.Remove(e.elem)
-		e.elem = nil
-	}
-	e.live++
+	n := t.next
+	t.next++
+	return n
 }
 
-// unpin records that a node holding id's number n is gone (OnForget).
-func (t *inoTable) unpin(id inoID, n uint64) {
+// release gives back the number n of a node the kernel forgot, whose
+// identity is id now, to be found again by the next lookup of id.
+func (t *inoTable) release(id inoID, n uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	e := t.ids[id]
-	if e == nil || e.n != n || e.live == 0 {
-		return
+	t.keepLocked(id, n)
+}
+
+// keepLocked remembers n for id, as the most recent idle number, and drops
+// the oldest past maxIdleInos.
+func (t *inoTable) keepLocked(id inoID, n uint64) {
+	t.stamp++
+	t.idle[id] = idleIno{n: n, stamp: t.stamp}
+	t.order = append(t.order, stampedID{id, t.stamp})
+	for len(t.idle) > maxIdleInos {
+		o := t.order[t.head]
+		t.order[t.head] = stampedID{}
+		t.head++
+		if e, ok := t.idle[o.id]; ok && e.stamp == o.stamp {
+			delete(t.idle, o.id)
+		}
 	}
-	e.live--
-	if e.live == 0 {
-		e.elem = t.idle.PushBack(e)
-		t.trimLocked()
+	if len(t.order)-t.head > 2*len(t.idle)+1024 {
+		// Mostly identities taken or stamped again since: keep only the
+		// current ones, so that order stays within twice the table.
+		kept := make([]stampedID, 0, 2*len(t.idle))
+		for _, o := range t.order[t.head:] {
+			if e, ok := t.idle[o.id]; ok && e.stamp == o.stamp {
+				kept = append(kept, o)
+			}
+		}
+		t.order, t.head = kept, 0
 	}
 }
 
-// trimLocked drops the least recently used numbers no node holds beyond
-// maxIdleInos.
-func (t *inoTable) trimLocked() {
-	for t.idle.Len() > maxIdleInos {
-		e := t.idle.Remove(t.idle.Front()).(*inoEntry)
-		delete(t.ids, e.id)
-	}
-}
-
-// stats is how many numbers the table holds, and how many of them nodes hold.
-func (t *inoTable) stats() (held, live int) {
+// idleCount is how many numbers the table remembers.
+func (t *inoTable) idleCount() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.ids), len(t.ids) - t.idle.Len()
+	return len(t.idle)
 }
 
 // newFileID is the identity of a file created by this mount and not in
@@ -138,28 +147,4 @@ func (t *inoTable) stats() (held, live int) {
 // older node of the same name.
 func newFileID(key string, seq uint64) inoID {
 	return makeID("n", key, strconv.FormatUint(seq, 10))
-}
-
-// rebind moves the number n, held by a node under identity old, to
-// identity new: this mount gave the node's object a new version or a new
-// key, and the node keeps its number (the kernel knows it by it). A number
-// the table had for new already (a listing saw the new version first) is
-// forgotten: the node's wins for later lookups.
-func (t *inoTable) rebind(old, new inoID, n uint64) {
-	if old == new {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e := t.ids[old]
-	if e != nil && e.n == n {
-		delete(t.ids, old)
-	} else {
-		e = &inoEntry{n: n, live: 1}
-	}
-	if x := t.ids[new]; x != nil && x != e && x.elem != nil {
-		t.idle.Remove(x.elem)
-	}
-	e.id = new
-	t.ids[new] = e
 }

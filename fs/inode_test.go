@@ -10,7 +10,7 @@ import (
 	"github.com/b2mount/b2mount/internal/memstore"
 )
 
-func TestInoTableKeepsHeldNumbersAndForgetsIdleOnes(t *testing.T) {
+func TestInoTableRemembersIdleNumbersOnly(t *testing.T) {
 	tab := newInoTable()
 	a := tab.number(fileID("a", "1"))
 	if again := tab.number(fileID("a", "1")); again != a {
@@ -19,42 +19,54 @@ func TestInoTableKeepsHeldNumbersAndForgetsIdleOnes(t *testing.T) {
 	if other := tab.number(fileID("a", "2")); other == a {
 		t.Fatalf("a new version got the old version's number %d", a)
 	}
-	b := tab.number(dirID("b/"))
-	tab.pin(dirID("b/"), b)
 
-	// Twice the idle limit of names that are only listed: a's number is
-	// dropped, b's (held by a node) is kept, and the table stays bounded.
+	// A node takes the number readdir showed; the table then holds nothing
+	// for it, and hands out no other name's number meanwhile.
+	if got := tab.take(fileID("a", "1")); got != a {
+		t.Fatalf("the node of a got %d, readdir showed %d", got, a)
+	}
+	if n := tab.idleCount(); n != 1 {
+		t.Fatalf("with a's node live the table remembers %d numbers, want 1 (a's other version)", n)
+	}
+	b := tab.take(dirID("b/"))
+	if b == a {
+		t.Fatalf("b got a's number")
+	}
+
+	// Twice the idle limit of names that are only listed: a's number,
+	// given back once its node was forgotten, is dropped in its turn, and
+	// the table stays bounded.
+	tab.release(fileID("a", "1"), a)
+	if got := tab.number(fileID("a", "1")); got != a {
+		t.Fatalf("a forgotten node's number is not found again: %d, want %d", got, a)
+	}
 	for i := range 2 * maxIdleInos {
 		tab.number(fileID(fmt.Sprintf("k%d", i), "e"))
 	}
-	if held, live := tab.stats(); held != maxIdleInos+1 || live != 1 {
-		t.Errorf("after %d listed names the table holds %d numbers, %d live; want %d and 1", 2*maxIdleInos, held, live, maxIdleInos+1)
-	}
-	if got := tab.number(dirID("b/")); got != b {
-		t.Errorf("a held number changed: %d, want %d", got, b)
+	if n := tab.idleCount(); n != maxIdleInos {
+		t.Errorf("after %d listed names the table remembers %d numbers, want %d", 2*maxIdleInos, n, maxIdleInos)
 	}
 	if got := tab.number(fileID("a", "1")); got == a {
 		t.Errorf("a dropped number came back (%d): numbers are never reused", got)
 	}
+}
 
-	// Once its node is forgotten, b's number is idle and goes in its turn;
-	// a stale unpin (another number) changes nothing.
-	tab.unpin(dirID("b/"), b+1000)
-	if _, live := tab.stats(); live != 1 {
-		t.Fatalf("an unpin with another number released b")
+// Nodes made and forgotten over and over (a walk that the kernel keeps
+// dropping) keep the table's bookkeeping within twice what it remembers.
+func TestInoTableStaysBoundedUnderChurn(t *testing.T) {
+	tab := newInoTable()
+	for i := range 20 * maxIdleInos {
+		id := fileID(fmt.Sprintf("k%d", i%1000), "e")
+		tab.release(id, tab.take(id))
 	}
-	tab.unpin(dirID("b/"), b)
-	for i := range maxIdleInos {
-		tab.number(fileID(fmt.Sprintf("m%d", i), "e"))
-	}
-	if got := tab.number(dirID("b/")); got == b {
-		t.Errorf("b kept its number %d after its node was forgotten and %d other names were listed", b, maxIdleInos)
+	if n, q := tab.idleCount(), len(tab.order)-tab.head; n != 1000 || q > 2*n+1024 {
+		t.Errorf("the table remembers %d numbers in a queue of %d, want 1000 in at most %d", n, q, 2*n+1024)
 	}
 }
 
 // When the kernel forgets a file (here because its entry was invalidated),
-// its number is no longer held, but it keeps it while the table remembers
-// it, so a stat soon after gives the same inode number.
+// its node gives its number back to the table, so a stat soon after gives
+// the same inode number.
 func TestForgottenNodeReleasesItsNumber(t *testing.T) {
 	st := memstore.New()
 	st.Set("dir/a.jpg", []byte("a"))
@@ -71,8 +83,8 @@ func TestForgottenNodeReleasesItsNumber(t *testing.T) {
 	if err := syscall.Stat(filepath.Join(mnt, "dir", "a.jpg"), &st1); err != nil {
 		t.Fatal(err)
 	}
-	if _, live := tab.stats(); live != 2 {
-		t.Fatalf("after stat dir/a.jpg %d numbers are held by nodes, want 2 (dir, a.jpg)", live)
+	if n := tab.idleCount(); n != 0 {
+		t.Fatalf("after stat dir/a.jpg the table remembers %d numbers, want none: the nodes of dir and a.jpg hold theirs", n)
 	}
 	dir := root.(*dirNode).GetChild("dir")
 	if dir == nil {
@@ -81,9 +93,8 @@ func TestForgottenNodeReleasesItsNumber(t *testing.T) {
 	if errno := dir.NotifyEntry("a.jpg"); errno != 0 {
 		t.Fatalf("invalidate dir/a.jpg: %v", errno)
 	}
-	if !waitUntil(func() bool { _, live := tab.stats(); return live == 1 }) {
-		_, live := tab.stats()
-		t.Fatalf("%s after the kernel dropped dir/a.jpg, %d numbers are still held, want 1 (dir)", hangBound, live)
+	if !waitUntil(func() bool { return tab.idleCount() == 1 }) {
+		t.Fatalf("%s after the kernel dropped dir/a.jpg, the table remembers %d numbers, want 1 (a.jpg's)", hangBound, tab.idleCount())
 	}
 	var st2 syscall.Stat_t
 	if err := syscall.Stat(filepath.Join(mnt, "dir", "a.jpg"), &st2); err != nil {

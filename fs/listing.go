@@ -89,6 +89,14 @@ func md5ETag(etag string) (b [16]byte, ok bool) {
 	return b, err == nil
 }
 
+// md5ETagString is the ETag md5ETag decoded.
+func md5ETagString(md5 [16]byte) string {
+	var b [34]byte
+	b[0], b[33] = '"', '"'
+	hex.Encode(b[1:33], md5[:])
+	return string(b[:])
+}
+
 // add appends e, the entry of a name of prefix.
 func (c *listingColumns) add(prefix string, e entry) {
 	i := len(c.flags)
@@ -134,11 +142,7 @@ func (c *listingColumns) entry(prefix, name string, i int) entry {
 	}
 	o := s3backend.Object{Key: prefix + name, Size: c.sizes[i], ModTime: unixTime(c.mtimes[i])}
 	if flag&colMD5 != 0 {
-		var b [36]byte
-		b[0] = '"'
-		hex.Encode(b[1:33], c.etags[i][:])
-		b[33] = '"'
-		o.ETag = string(b[:34])
+		o.ETag = md5ETagString(c.etags[i])
 	}
 	return entry{name: name, kind: kindFile, obj: o}
 }

@@ -31,6 +31,17 @@ type entry struct {
 	id inoID
 }
 
+// identity is the entry's identity in the inoTable.
+func (e entry) identity() inoID {
+	switch {
+	case e.kind == kindDir:
+		return dirID(e.obj.Key)
+	case e.id != (inoID{}):
+		return e.id
+	}
+	return fileID(e.obj.Key, e.obj.ETag)
+}
+
 // hiddenReason says why a name cannot be shown ("" when it can).
 func hiddenReason(name string) string {
 	switch {

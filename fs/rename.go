@@ -165,24 +165,15 @@ func (w *writes) deleteMoved(ctx context.Context, key, version string) error {
 func (n *fileNode) moved(obj s3backend.Object) {
 	n.mu.Lock()
 	if n.pending {
-		n.obj.Key = obj.Key
+		n.obj.key = obj.Key
 		n.mu.Unlock()
 		return
 	}
-	old, id := n.id, fileID(obj.Key, obj.ETag)
-	n.obj, n.id = obj, id
+	n.setObjectLocked(obj) // the node keeps its inode number: see dirNode.known
 	for h := range n.writersLocked().handles {
 		h.s.BaseMoved(obj) // what they download of the old version is here now
 	}
 	n.mu.Unlock()
-	n.fsys.inos.rebind(old, id, n.StableAttr().Ino)
-}
-
-// identity is the node's identity in the inoTable.
-func (n *fileNode) identity() inoID {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.id
 }
 
 // renameDir moves the folder name to newName in np, object by object.
@@ -283,9 +274,7 @@ func (f *fileSystem) walk(ctx context.Context, prefix string, max int) ([]s3back
 // keys under its new prefix: fresh caches, and each file the version moved
 // for it.
 func (n *dirNode) rekey(prefix string, moved map[string]s3backend.Object) {
-	old := n.dc().prefix
-	n.cache.Store(newDirCache(n.fsys, prefix))
-	n.fsys.inos.rebind(dirID(old), dirID(prefix), n.StableAttr().Ino)
+	n.cache.Store(newDirCache(n.fsys, prefix)) // the node keeps its inode number: see dirNode.known
 	for name, ch := range n.Children() {
 		switch x := ch.Operations().(type) {
 		case *dirNode:

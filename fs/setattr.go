@@ -105,7 +105,7 @@ func (n *fileNode) truncate(ctx context.Context, f gofs.FileHandle, size int64) 
 // touch sets the file's modification time (see Setattr).
 func (n *fileNode) touch(t time.Time) {
 	n.mu.Lock()
-	obj, pending := n.obj, n.pending
+	obj, pending := n.obj.object(), n.pending
 	if w := n.wr; w != nil && w.writers > 0 {
 		w.setMtime = t
 	}

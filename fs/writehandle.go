@@ -43,7 +43,7 @@ var _ = (gofs.FileReleaser)((*writeHandle)(nil))
 // its handle; base is the version it starts from (nil: empty).
 func (n *fileNode) openWriter(base *s3backend.Object, flags uint32, pid uint32) *writeHandle {
 	n.mu.Lock()
-	key := n.obj.Key
+	key := n.obj.key
 	w := n.writersLocked()
 	if w.writers == 0 {
 		w.liveSize = 0
@@ -170,7 +170,7 @@ func (h *writeHandle) errno(ctx context.Context, op string, err error) syscall.E
 func (n *fileNode) key() string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.obj.Key
+	return n.obj.key
 }
 
 // written notes the size of the content a writer has now, which Getattr
@@ -218,7 +218,7 @@ func (n *fileNode) commit(ctx context.Context, s *writeSession) error {
 	defer n.unlock()
 	n.mu.Lock()
 	w := n.writersLocked()
-	key, gone, meta, shared := n.obj.Key, n.gone, s3backend.Meta{MTime: w.setMtime}, w.writers > 1
+	key, gone, meta, shared := n.obj.key, n.gone, s3backend.Meta{MTime: w.setMtime}, w.writers > 1
 	n.mu.Unlock()
 	if gone {
 		s.Abort()
@@ -271,10 +271,8 @@ func (n *fileNode) committed(obj s3backend.Object, mtime time.Time, shared bool)
 		obj.ModTime = n.fsys.opt.Clock().Truncate(time.Second)
 	}
 	n.mu.Lock()
-	old := n.id
-	n.obj, n.pending, n.id = obj, false, fileID(obj.Key, obj.ETag)
+	n.setObjectLocked(obj) // the node keeps its inode number: see dirNode.known
 	n.mu.Unlock()
-	n.fsys.inos.rebind(old, fileID(obj.Key, obj.ETag), n.StableAttr().Ino)
 	if !mtime.IsZero() {
 		if err := n.fsys.w.mtimes.set(obj.Key, obj.ETag, mtime); err != nil {
 			n.fsys.log.Warn("cannot record a modification time", "key", obj.Key, "err", err)
