@@ -42,6 +42,7 @@ type dirCache struct {
 	staleLog bool              // an outage was logged since the last listing
 	inflight *listCall         // the listing being fetched, if any
 	windows  []*window         // pages listed by lookups while no fresh listing existed (window.go)
+	asking   []*asking         // windows being fetched (window.go)
 	probes   map[string]probe  // names their windows did not decide (probe.go)
 	changes  map[string]change // this mount's changes a listing may not show yet (dirchanges.go)
 	seq      uint64            // number of the last change
@@ -58,7 +59,8 @@ func newDirCache(fsys *fileSystem, prefix string) *dirCache {
 // remembered window or probe (all with no request); else with one window,
 // a page of the listing from just below the name (window.go, probe.go),
 // remembered for the TTL, hit or miss, and answering the names after it
-// too. A lookup that fails in an outage is answered from an expired
+// too; a lookup that comes while such a page below its name is being
+// fetched waits for it first (await). A lookup that fails in an outage is answered from an expired
 // window or probe that found the name, or else from the expired listing
 // (see stale).
 func (c *dirCache) lookup(ctx context.Context, name string) (e entry, found bool, err error) {
@@ -73,7 +75,10 @@ func (c *dirCache) lookup(ctx context.Context, name string) (e entry, found bool
 	if known {
 		return e, found, nil
 	}
-	e, found, err = c.ask(ctx, name, seq)
+	e, found, known, err = c.await(ctx, name)
+	if !known && err == nil {
+		e, found, err = c.ask(ctx, name, seq)
+	}
 	if err != nil {
 		if isOutage(err) && oldFound {
 			return old, true, nil

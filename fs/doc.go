@@ -28,7 +28,10 @@
 // Such pages (windows, window.go) are kept for MetadataTTL and answer
 // later lookups in their ranges with no request, so cat of five photos in
 // one folder is one LIST and five GETs, and a missing name is one LIST and
-// then nothing; a lookup outside them lists another window. Windows that
+// then nothing; a lookup outside them lists another window, unless a
+// window that starts below its name is being fetched: it waits for that
+// one first (so lookups of one folder at once share windows too), and, in
+// an outage, fails with it rather than wait again. Windows that
 // together cover the directory from its start to its end become its
 // listing (a later ls costs nothing). At most 64 windows are kept per
 // directory (the expired go first, then the oldest). In the rare case
@@ -60,11 +63,15 @@
 // when an entry is asked for. A listing being fetched keeps no page once
 // it has taken its names, and the listing it ends with replaces the
 // expired one, so re-listing after the TTL never accumulates. Inode
-// identities are 16-byte hashes, not copies of the keys.
+// identities are 16-byte hashes, not copies of the keys, and the inode
+// table keeps only the numbers no node holds (the most recent 65,536): a
+// live node is found by its identity through its directory (inode.go).
 //
 // What the kernel knows costs more: every inode it holds is a go-fuse node
-// with a fileNode behind it (about 700 bytes with go-fuse's tables), until
-// the kernel forgets it. READDIRPLUS would make one for every name listed,
+// with a fileNode behind it, until the kernel forgets it: about 330 bytes
+// of go-fuse's (its Inode, its node tables, the parent's child index) and
+// about 130 of b2mount's (the object kept like a listing row, nodeObject,
+// and the key), so about 560 bytes a key after ls -l with the listing. READDIRPLUS would make one for every name listed,
 // even for a program that only wants the names (ls -f, find -name). So
 // READDIRPLUS gives the attributes of a directory's first
 // Options.PlusEntries (100,000) names only, and the names alone past them

@@ -45,14 +45,18 @@ func (c *dirCache) remember(name string, p probe) {
 func (c *dirCache) ask(ctx context.Context, name string, seq uint64) (entry, bool, error) {
 	at := c.fsys.opt.Clock()
 	lo := startBelow(c.prefix, name)
+	a := c.startAsking(lo)
 	page, err := c.fsys.store.ListPage(ctx, c.prefix, lo, 0)
 	if err != nil {
+		shared := err
+		if ctx.Err() != nil {
+			shared = nil // interrupted: the lookups that waited ask for themselves
+		}
+		c.doneAsking(a, nil, shared)
 		return entry{}, false, err
 	}
 	w := newWindow(c.prefix, lo, page, at, seq)
-	c.mu.Lock()
-	c.addWindowLocked(w)
-	c.mu.Unlock()
+	c.doneAsking(a, w, nil)
 	if e, found, known := w.answer(c.prefix+name, name); known {
 		return e, found, nil
 	}

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"context"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -187,4 +188,78 @@ func (c *dirCache) wholeLocked() (l *dirListing, at time.Time, seq uint64, ok bo
 	l, hidden := buildListing(c.prefix, raw)
 	c.fsys.logHidden(hidden)
 	return l, at, seq, true
+}
+
+// asking is a window being fetched: lookups of names above lo, which it
+// may decide, wait for it rather than send a page of their own (a program
+// opening a folder's files at once, cold, costs one LIST, not one each).
+type asking struct {
+	lo      string
+	done    chan struct{} // closed once the window is in c.windows, or failed
+	err     error         // set before done is closed: the store's failure, shared with the waiters
+	waiters int           // lookups waiting for it; guarded by the dirCache's mu
+}
+
+// startAsking notes a window being fetched from lo.
+func (c *dirCache) startAsking(lo string) *asking {
+	a := &asking{lo: lo, done: make(chan struct{})}
+	c.mu.Lock()
+	c.asking = append(c.asking, a)
+	c.mu.Unlock()
+	return a
+}
+
+// doneAsking remembers w (nil when the fetch failed) and wakes the lookups
+// that waited for it, with err, the store's failure, if any: in an outage
+// they fail with it at once, rather than wait out a request of their own
+// (nil: they ask for themselves).
+func (c *dirCache) doneAsking(a *asking, w *window, err error) {
+	a.err = err
+	c.mu.Lock()
+	c.asking = slices.DeleteFunc(c.asking, func(x *asking) bool { return x == a })
+	if w != nil {
+		c.addWindowLocked(w)
+	}
+	c.mu.Unlock()
+	close(a.done)
+}
+
+// await waits for the windows being fetched that start below name, then
+// answers from what the cache knows: known is false when they did not
+// decide it, and the lookup asks for its own; err is the failure of one
+// that failed (an outage's, which the lookup shares rather than wait again),
+// or ctx's. Only the windows being fetched when it is called are waited
+// for, so a lookup waits at most about one request's time before it sends
+// its own.
+func (c *dirCache) await(ctx context.Context, name string) (e entry, found, known bool, err error) {
+	key := c.prefix + name
+	c.mu.Lock()
+	var waits []*asking
+	for _, a := range c.asking {
+		if a.lo < key {
+			a.waiters++
+			waits = append(waits, a)
+		}
+	}
+	c.mu.Unlock()
+	if len(waits) == 0 {
+		return entry{}, false, false, nil
+	}
+	for _, a := range waits {
+		select {
+		case <-a.done:
+		case <-ctx.Done():
+			return entry{}, false, false, context.Cause(ctx)
+		}
+		if err := a.err; err != nil {
+			return entry{}, false, false, err
+		}
+		c.mu.Lock()
+		e, found, known = c.knownLocked(name)
+		c.mu.Unlock()
+		if known {
+			return e, found, true, nil
+		}
+	}
+	return entry{}, false, false, nil
 }

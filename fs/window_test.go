@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -8,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -259,5 +261,199 @@ func TestOutageAnswersFromExpiredWindows(t *testing.T) {
 	}
 	if c := st.Counts(); c[memstore.OpList] != 1 {
 		t.Errorf("a lookup after the outage sent %v, want a new window", c)
+	}
+}
+
+// gatedLookups is a directory cache over st whose ListPage calls wait for
+// open, and count how many started.
+func gatedLookups(t *testing.T, st *memstore.Store) (dc *dirCache, started func() int, open func()) {
+	t.Helper()
+	gate := make(chan struct{})
+	var mu sync.Mutex
+	n := 0
+	st.SetBeforePage(func(prefix string, i int) error {
+		mu.Lock()
+		n++
+		mu.Unlock()
+		<-gate
+		return nil
+	})
+	root, err := NewRoot(st, "", DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	open = func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(open)
+	started = func() int { mu.Lock(); defer mu.Unlock(); return n }
+	return newDirCache(root.(*dirNode).fsys, "photos/"), started, open
+}
+
+// waiting is how many lookups wait for the windows being fetched.
+func (c *dirCache) waiting() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, a := range c.asking {
+		n += a.waiters
+	}
+	return n
+}
+
+type lookupResult struct {
+	name  string
+	e     entry
+	found bool
+	err   error
+}
+
+func lookupAsync(dc *dirCache, name string, out chan<- lookupResult) {
+	go func() {
+		e, found, err := dc.lookup(context.Background(), name)
+		out <- lookupResult{name, e, found, err}
+	}()
+}
+
+// Lookups in a cold folder while a window below their names is being
+// fetched wait for it instead of sending a page each: a program opening
+// five photos at once costs one LIST, as five in turn do.
+func TestConcurrentColdLookupsShareOneWindow(t *testing.T) {
+	st := memstore.New()
+	names := []string{"a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"}
+	for _, n := range names {
+		st.Set("photos/"+n, []byte(n))
+	}
+	dc, started, open := gatedLookups(t, st)
+	out := make(chan lookupResult, len(names)+1)
+	lookupAsync(dc, "a.jpg", out)
+	if !waitUntil(func() bool { return started() == 1 }) {
+		t.Fatal("the first lookup sent no LIST")
+	}
+	for _, n := range append(names[1:], "missing.jpg") {
+		lookupAsync(dc, n, out)
+	}
+	if !waitUntil(func() bool { return dc.waiting() == len(names) }) {
+		t.Fatalf("%d lookups wait for the window being fetched, want %d; %d LIST sent", dc.waiting(), len(names), started())
+	}
+	open()
+	for range len(names) + 1 {
+		r := <-out
+		want := r.name != "missing.jpg"
+		if r.err != nil || r.found != want || (want && r.e.obj.Key != "photos/"+r.name) {
+			t.Errorf("lookup %q = %+v, %v, %v", r.name, r.e, r.found, r.err)
+		}
+	}
+	if n := st.Count(memstore.OpList); n != 1 || started() != 1 {
+		t.Errorf("six lookups at once sent %d LIST, want 1", n)
+	}
+}
+
+// A lookup below the window being fetched cannot be answered by it and
+// sends its own at once; one above a window that stops short of it waits,
+// then sends its own.
+func TestLookupsWaitOnlyForWindowsThatMayDecideThem(t *testing.T) {
+	st := memstore.New()
+	st.SetPageSize(2)
+	for _, n := range []string{"aa", "bb", "cc", "dd", "mm", "xx"} {
+		st.Set("photos/"+n, []byte(n))
+	}
+	dc, started, open := gatedLookups(t, st)
+	out := make(chan lookupResult, 3)
+	lookupAsync(dc, "cc", out) // its window: (photos/c, photos/dd]
+	if !waitUntil(func() bool { return started() == 1 }) {
+		t.Fatal("the first lookup sent no LIST")
+	}
+	lookupAsync(dc, "aa", out) // below the window: its own LIST at once
+	if !waitUntil(func() bool { return started() == 2 }) {
+		t.Fatalf("a lookup below the window being fetched did not send its own LIST (%d waiting)", dc.waiting())
+	}
+	lookupAsync(dc, "xx", out) // above both: may be decided, so it waits for both
+	if !waitUntil(func() bool { return dc.waiting() == 2 }) {
+		t.Fatalf("%d waits for the windows being fetched, want 2 (xx on both)", dc.waiting())
+	}
+	open()
+	for range 3 {
+		if r := <-out; r.err != nil || !r.found || r.e.obj.Key != "photos/"+r.name {
+			t.Errorf("lookup %q = %+v, %v, %v", r.name, r.e, r.found, r.err)
+		}
+	}
+	if n := st.Count(memstore.OpList); n != 3 {
+		t.Errorf("%d LIST, want 3: cc's and aa's windows stop before xx", n)
+	}
+}
+
+// In an outage, lookups that waited for a window share its failure at
+// once instead of each waiting out a request of its own; a window whose
+// lookup was interrupted leaves its waiters to ask for themselves.
+func TestWaitingLookupsShareAWindowsFailure(t *testing.T) {
+	st := memstore.New()
+	st.Set("photos/a.jpg", []byte("a"))
+	st.Set("photos/b.jpg", []byte("b"))
+	down := errors.New("connection refused")
+	var mu sync.Mutex
+	fail := true
+	gate := make(chan struct{})
+	st.SetBeforePage(func(prefix string, i int) error {
+		<-gate
+		mu.Lock()
+		defer mu.Unlock()
+		if fail {
+			return down
+		}
+		return nil
+	})
+	root, err := NewRoot(st, "", DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := newDirCache(root.(*dirNode).fsys, "photos/")
+	out := make(chan lookupResult, 2)
+	lookupAsync(dc, "a.jpg", out)
+	if !waitUntil(func() bool { dc.mu.Lock(); defer dc.mu.Unlock(); return len(dc.asking) == 1 }) {
+		t.Fatal("the first lookup sent no LIST")
+	}
+	lookupAsync(dc, "b.jpg", out)
+	if !waitUntil(func() bool { return dc.waiting() == 1 }) {
+		t.Fatal("the second lookup does not wait for the first's window")
+	}
+	close(gate)
+	for range 2 {
+		if r := <-out; !errors.Is(r.err, down) {
+			t.Errorf("lookup %q = %v, %v; want the store's failure", r.name, r.found, r.err)
+		}
+	}
+	if n := st.Count(memstore.OpList); n > 1 {
+		t.Errorf("%d LIST in the outage, want at most the first", n)
+	}
+
+	// Interrupted: the waiter asks for itself, and finds its name.
+	mu.Lock()
+	fail = false
+	mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	held := make(chan struct{})
+	st.SetBeforePage(func(prefix string, i int) error {
+		select {
+		case <-held:
+		default:
+			close(held)
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		return nil
+	})
+	first := make(chan error, 1)
+	go func() { _, _, err := dc.lookup(ctx, "a.jpg"); first <- err }()
+	<-held
+	lookupAsync(dc, "b.jpg", out)
+	if !waitUntil(func() bool { return dc.waiting() == 1 }) {
+		t.Fatal("the second lookup does not wait for the first's window")
+	}
+	cancel()
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Errorf("the interrupted lookup returned %v", err)
+	}
+	if r := <-out; r.err != nil || !r.found {
+		t.Errorf("the lookup that waited for an interrupted one = %v, %v; want its name found", r.found, r.err)
 	}
 }
