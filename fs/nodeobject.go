@@ -28,6 +28,7 @@ type nodeObjectFlags uint8
 const (
 	modSet  nodeObjectFlags = 1 << iota // mod holds ModTime (a zero ModTime has neither)
 	etagMD5                             // md5 holds the ETag `"<32 lowercase hex digits>"`
+	own                                 // Object.Own
 )
 
 // rareObject is what a nodeObject keeps of an object that does not fit
@@ -42,6 +43,9 @@ type rareObject struct {
 // newNodeObject keeps o.
 func newNodeObject(o s3backend.Object) nodeObject {
 	v := nodeObject{key: o.Key, size: o.Size}
+	if o.Own {
+		v.flags |= own
+	}
 	var r rareObject
 	if !o.ModTime.IsZero() {
 		if s, ok := compactTime(o.ModTime); ok {
@@ -64,7 +68,7 @@ func newNodeObject(o s3backend.Object) nodeObject {
 
 // object is the Object v was made from.
 func (v nodeObject) object() s3backend.Object {
-	o := s3backend.Object{Key: v.key, Size: v.size, ETag: v.etag(), ModTime: v.modTime()}
+	o := s3backend.Object{Key: v.key, Size: v.size, ETag: v.etag(), ModTime: v.modTime(), Own: v.flags&own != 0}
 	if r := v.rare; r != nil {
 		o.MTime, o.VersionID = r.mtime, r.versionID
 	}

@@ -22,6 +22,7 @@ func TestNodeObjectKeepsEveryObjectExactly(t *testing.T) {
 		{Key: "g", ModTime: whole.In(time.FixedZone("x", 3600))},                      // another zone
 		{Key: "h", ModTime: time.Unix(-1, 0).UTC()},                                   // before 1970
 		{Key: "i", ModTime: whole, MTime: whole.Add(time.Second), VersionID: "4_z27"}, // from a HEAD or a write
+		{Key: "j", Size: 1, ModTime: whole, ETag: `"0123456789abcdef0123456789abcdef"`, Own: true},
 	}
 	for _, o := range objs {
 		if got := newNodeObject(o).object(); got != o {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2mount/b2mount/internal/s3test"
 	"github.com/b2mount/b2mount/internal/testenv"
 )
 
@@ -33,7 +34,14 @@ func TestRsyncTwiceThroughRealServers(t *testing.T) {
 
 			b.srv.Proxy.ResetCounts()
 			shIn(t, mnt, `rsync -a "$1"/ rs/`, src)
-			t.Logf("first rsync -a of 30 files in 2 folders sent %v", b.counts())
+			first := b.counts()
+			t.Logf("first rsync -a of 30 files in 2 folders sent %v", first)
+			// Each file: a PUT of its temporary name, then the rename, a
+			// COPY with the time rsync set and the DELETEs: no HEAD, since
+			// the mount knows the metadata it wrote.
+			if first[s3test.OpHead] != 0 || first[s3test.OpCopy] != 30 {
+				t.Errorf("the first rsync sent %d HEAD and %d COPY, want none and 30", first[s3test.OpHead], first[s3test.OpCopy])
+			}
 			b.sameTree("rs/", src)
 			if got := b.keys("rs/"); len(got) != 30+2 {
 				t.Errorf("after rsync, rs/ holds %d keys, want 30 files and 2 placeholders: %q", len(got), got)

@@ -39,9 +39,13 @@ const copyParallel = 4
 // b2mount stores (MTimeMetaKey), and the source's Content-Type and other
 // user metadata stay: they are read with a HEAD pinned like the copy and
 // sent with MetadataDirective REPLACE (B2 refuses a REPLACE without a
-// Content-Type). Above CopyLimit the upload is given the metadata the
-// same way, with or without meta. So a copy costs one request (CopyObject)
-// and, with meta or above CopyLimit, one HEAD more.
+// Content-Type). A source this client wrote (Own) has no other metadata,
+// so it needs no HEAD, and its copy, with or without meta, takes
+// ContentTypeFor(dst) (a file written under rsync's temporary name gets
+// its real name's type). Above
+// CopyLimit the upload is given the metadata read the same way, with or
+// without meta. So a copy costs one request (CopyObject) and, with meta
+// (unless the source is Own) or above CopyLimit, one HEAD more.
 //
 // It returns the new object (ETag and version id from the server, MTime
 // from meta or src) and the version id of the source version copied
@@ -90,10 +94,19 @@ func (c *Client) copyObject(ctx context.Context, src Object, dst string, meta *M
 	if src.ETag != "" {
 		in.CopySourceIfMatch = aws.String(ifMatch(src.ETag))
 	}
+	if meta == nil && src.Own && ContentTypeFor(src.Key) != ContentTypeFor(dst) {
+		// All the source holds is b2mount's: the same again, under the new
+		// name's type, costs nothing more.
+		meta = &Meta{MTime: src.MTime}
+	}
+	own := src.Own
 	if meta != nil {
-		m, err := c.sourceMeta(ctx, src)
-		if err != nil {
-			return Object{}, "", err
+		m := sourceMeta{contentType: aws.String(ContentTypeFor(dst))}
+		if !src.Own {
+			var err error
+			if m, err = c.sourceMeta(ctx, src); err != nil {
+				return Object{}, "", err
+			}
 		}
 		m = m.with(*meta)
 		in.MetadataDirective = types.MetadataDirectiveReplace
@@ -108,7 +121,7 @@ func (c *Client) copyObject(ctx context.Context, src Object, dst string, meta *M
 	if err != nil {
 		return Object{}, "", sourceGone(src, err)
 	}
-	o := Object{Key: dst, Size: src.Size, ModTime: c.writtenAt(), VersionID: versionID(out.VersionId)}
+	o := Object{Key: dst, Size: src.Size, ModTime: c.writtenAt(), VersionID: versionID(out.VersionId), Own: own}
 	if r := out.CopyObjectResult; r != nil {
 		o.ETag = aws.ToString(r.ETag)
 		if r.LastModified != nil {

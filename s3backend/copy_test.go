@@ -145,14 +145,7 @@ func TestCopyReplaceKeepsTypeAndForeignMeta(t *testing.T) {
 		}
 		return o
 	}
-	head := func(key string) (string, map[string]string) {
-		t.Helper()
-		out, err := sdk.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return aws.ToString(out.ContentType), out.Metadata
-	}
+	head := func(key string) (string, map[string]string) { t.Helper(); return headMeta(t, sdk, key) }
 	src := put("src", map[string]string{"foo": "bar", s3backend.MTimeMetaKey: "1000"}, aws.String("image/jpeg"))
 	later := time.UnixMilli(2000)
 	for _, tc := range []struct {
@@ -188,6 +181,56 @@ func TestCopyReplaceKeepsTypeAndForeignMeta(t *testing.T) {
 	if _, md := head("dst2"); md[s3backend.MTimeMetaKey] != "2000" {
 		t.Errorf("copy of a source without metadata: %v", md)
 	}
+}
+
+// A file b2mount wrote (Put: Own) is written with its name's Content-Type,
+// and a copy of it that replaces its time needs no HEAD: its metadata is
+// b2mount's alone. A copy, with a new time or not, takes its new name's
+// type, so a file written under rsync's temporary name, or moved to one
+// with another extension, ends up typed by its real one.
+func TestCopyOfOwnSourceSendsNoHead(t *testing.T) {
+	f, c := versityRecorder(t)
+	ctx := context.Background()
+	sdk := s3backend.SDK(c.Client)
+	head := func(key string) (string, map[string]string) { t.Helper(); return headMeta(t, sdk, key) }
+	src, err := c.Put(ctx, "dir/.photo.jpg.Xy12Ab", strings.NewReader("jpeg"), 4, s3backend.Meta{MTime: time.UnixMilli(1000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct, _ := head(src.Key); !src.Own || ct != "application/octet-stream" {
+		t.Errorf("Put answered Own %v, stored Content-Type %q; want true, application/octet-stream", src.Own, ct)
+	}
+	f.reset()
+	o, _, err := c.Copy(ctx, src, "dir/photo.jpg", &s3backend.Meta{MTime: time.UnixMilli(2000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count("HEAD"); n != 0 {
+		t.Errorf("the copy of an Own source sent %d HEAD, want 0", n)
+	}
+	if ct, md := head("dir/photo.jpg"); ct != "image/jpeg" || md[s3backend.MTimeMetaKey] != "2000" || len(md) != 1 || !o.Own {
+		t.Errorf("copy: Content-Type %q, metadata %v, Own %v; want image/jpeg, mtime 2000 alone, Own", ct, md, o.Own)
+	}
+	f.reset()
+	kept, _, err := c.Copy(ctx, o, "dir/other.txt", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heads := f.count("HEAD")
+	if ct, md := head("dir/other.txt"); !strings.HasPrefix(ct, "text/plain") || md[s3backend.MTimeMetaKey] != "2000" || !kept.Own || heads != 0 {
+		t.Errorf("copy without meta: Content-Type %q, metadata %v, Own %v; want text/plain, the source's mtime, Own, and no HEAD", ct, md, kept.Own)
+	}
+}
+
+// headMeta is the Content-Type and user metadata of key, read with the
+// SDK's own HEAD.
+func headMeta(t *testing.T, sdk *s3.Client, key string) (string, map[string]string) {
+	t.Helper()
+	out, err := sdk.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.ContentType), out.Metadata
 }
 
 func btoi(b bool) int {

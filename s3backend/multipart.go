@@ -18,9 +18,10 @@ import (
 // B2 as storage until it is completed or aborted.
 
 // CreateUpload starts a multipart upload of key with meta as the object's
-// user metadata. Errors read `create upload "<key>": ...`.
+// user metadata and ContentTypeFor(key) as its Content-Type. Errors read
+// `create upload "<key>": ...`.
 func (c *Client) CreateUpload(ctx context.Context, key string, meta Meta) (Upload, error) {
-	up, err := c.createUpload(ctx, key, sourceMeta{md: meta.headers()})
+	up, err := c.createUpload(ctx, key, sourceMeta{contentType: aws.String(ContentTypeFor(key)), md: meta.headers()})
 	if err != nil {
 		return Upload{}, fmt.Errorf("create upload %q: %w", key, err)
 	}

@@ -28,6 +28,11 @@ type Object struct {
 	// HEAD described; "" when unknown or when the server keeps no
 	// versions.
 	VersionID string
+	// Own is set on a version this client wrote with b2mount's metadata
+	// alone, Content-Type ContentTypeFor(Key) and Meta{MTime}: a Copy
+	// that replaces its metadata then knows the source's without a HEAD.
+	// Listings and HEADs never set it.
+	Own bool
 }
 
 // Listing is one "directory" of a bucket: the result of ListObjectsV2 with

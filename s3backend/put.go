@@ -14,7 +14,7 @@ import (
 const MaxPutSize = 5 << 30
 
 // Put stores size bytes of body as key with one PutObject, with meta as
-// its user metadata, replacing any object there (on B2 the older one stays
+// its user metadata and ContentTypeFor(key) as its Content-Type, replacing any object there (on B2 the older one stays
 // as an older version). body is read from its start again on each retry
 // (see send for the time limits). No checksum header, Content-MD5 or
 // condition is sent: B2 refuses the first and the conditions, and the
@@ -23,7 +23,7 @@ const MaxPutSize = 5 << 30
 //
 // The Object returned is what a HEAD would say, without asking: the
 // server's ETag and version id, size, meta.MTime in whole milliseconds,
-// and the local clock as ModTime. Errors read `put "<key>": ...`. Safe for
+// and the local clock as ModTime; it is Own. Errors read `put "<key>": ...`. Safe for
 // concurrent use.
 func (c *Client) Put(ctx context.Context, key string, body io.ReaderAt, size int64, meta Meta) (Object, error) {
 	if size < 0 || size > MaxPutSize {
@@ -37,6 +37,7 @@ func (c *Client) Put(ctx context.Context, key string, body io.ReaderAt, size int
 			Key:           aws.String(key),
 			Body:          body,
 			ContentLength: aws.Int64(size),
+			ContentType:   aws.String(ContentTypeFor(key)),
 			Metadata:      meta.headers(),
 		})
 		return err
@@ -51,5 +52,6 @@ func (c *Client) Put(ctx context.Context, key string, body io.ReaderAt, size int
 		ETag:      aws.ToString(out.ETag),
 		MTime:     meta.stored().MTime,
 		VersionID: versionID(out.VersionId),
+		Own:       true,
 	}, nil
 }

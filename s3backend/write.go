@@ -1,6 +1,8 @@
 package s3backend
 
 import (
+	"mime"
+	"path"
 	"strconv"
 	"time"
 )
@@ -10,6 +12,17 @@ import (
 // "source last modified" time, in milliseconds since the Unix epoch, which
 // B2's web UI and its other tools show as the file's modification time.
 const MTimeMetaKey = "src_last_modified_millis"
+
+// ContentTypeFor is the Content-Type b2mount writes key with: the type of
+// its extension (Go's table, and the system's mime.types), else
+// application/octet-stream. Without one, a server picks its own default,
+// which B2 and S3 serve to browsers and CDNs as a download.
+func ContentTypeFor(key string) string {
+	if t := mime.TypeByExtension(path.Ext(key)); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
 
 // Meta is what b2mount stores with an object it writes.
 type Meta struct {

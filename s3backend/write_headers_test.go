@@ -40,7 +40,11 @@ func writeEverything(t *testing.T, c testClient, mt time.Time) {
 	must(c.AbortUpload(ctx, up2))
 	_, _, err = c.Copy(ctx, src, "d/kept", nil)
 	must(err)
-	_, _, err = c.Copy(ctx, src, "d/replaced", &s3backend.Meta{MTime: mt})
+	listed := src
+	listed.Own = false // as a listing shows it: its metadata unknown, read with a HEAD
+	_, _, err = c.Copy(ctx, listed, "d/replaced", &s3backend.Meta{MTime: mt})
+	must(err)
+	_, _, err = c.Copy(ctx, src, "d/renamed.txt", &s3backend.Meta{MTime: mt}) // Own: no HEAD
 	must(err)
 	must(c.Delete(ctx, "d/kept", ""))
 	must(c.DeleteAllVersions(ctx, "d/replaced"))
@@ -51,8 +55,9 @@ func writeEverything(t *testing.T, c testClient, mt time.Time) {
 // sends any of them, nor Content-MD5, which B2 does not need (every call
 // succeeds without). DeleteObjects, which the SDK always sends with a
 // checksum, is never used. The mtime goes up as B2's
-// src_last_modified_millis; a copy pins its source and replaces the
-// metadata only when asked.
+// src_last_modified_millis, with the name's Content-Type; a copy pins its
+// source and replaces the metadata only when asked, reading the source's
+// first (HEAD) unless b2mount wrote it.
 func TestWriteHeaders(t *testing.T) {
 	f := newFake(t)
 	c := newClient(t, f.srv.URL, nil)
@@ -77,6 +82,9 @@ func TestWriteHeaders(t *testing.T) {
 		case kind == "PUT object" && meta != ms,
 			kind == "POST create" && strings.HasSuffix(r.Path, "/d/multi") && meta != ms,
 			kind == "PUT copy" && strings.HasSuffix(r.Path, "/d/replaced") && (meta != ms || directive != "REPLACE"),
+			kind == "PUT copy" && strings.HasSuffix(r.Path, "/d/renamed.txt") && (meta != ms || directive != "REPLACE" || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain")),
+			kind == "PUT object" && r.Header.Get("Content-Type") != "application/octet-stream",
+			kind == "POST create" && r.Header.Get("Content-Type") != "application/octet-stream",
 			kind == "PUT copy" && strings.HasSuffix(r.Path, "/d/kept") && (meta != "" || directive != ""):
 			t.Errorf("%s %s: mtime header %q, directive %q; want %s where given", kind, r.Path, meta, directive, ms)
 		}
@@ -85,7 +93,7 @@ func TestWriteHeaders(t *testing.T) {
 		}
 	}
 	want := map[string]int{"HEAD object": 1, "PUT object": 1, "POST create": 2, "PUT part": 1, "POST complete": 1, "GET uploads": 1,
-		"DELETE abort": 1, "PUT copy": 2, "DELETE object": 2, "GET versions": 1}
+		"DELETE abort": 1, "PUT copy": 3, "DELETE object": 2, "GET versions": 1}
 	for k, n := range want {
 		if kinds[k] != n {
 			t.Errorf("%d %s requests, want %d (all: %v)", kinds[k], k, n, kinds)

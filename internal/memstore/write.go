@@ -124,17 +124,21 @@ func (m *Store) Put(ctx context.Context, key string, body io.ReaderAt, size int6
 		return s3backend.Object{}, fmt.Errorf("put %q: %w", key, err)
 	}
 	o := m.storeLocked(key, object{data: data, etag: md5ETag(data), modTime: ModTime, mtime: inMillis(meta.MTime)})
-	return o.describe(key), nil
+	d := o.describe(key)
+	d.Own = true
+	return d, nil
 }
 
 // Copy copies src, pinned to src.ETag, to dst. Like the client, it
 // counts a HEAD besides the COPY when meta is given (the client reads
-// the source's metadata to keep all but the MTime) or src is larger
-// than one CopyObject copies.
+// the source's metadata to keep all but the MTime) and the source is not
+// Own, or src is larger than one CopyObject copies; and its answer is Own
+// when the client's would be.
 func (m *Store) Copy(ctx context.Context, src s3backend.Object, dst string, meta *s3backend.Meta) (s3backend.Object, string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if meta != nil || src.Size > s3backend.CopyLimit {
+	big := src.Size > s3backend.CopyLimit
+	if (meta != nil && !src.Own) || big {
 		m.counts[OpHead]++ // the client reads the source's metadata first
 	}
 	if err := m.beginLocked(OpCopy, dst); err != nil {
@@ -155,7 +159,9 @@ func (m *Store) Copy(ctx context.Context, src s3backend.Object, dst string, meta
 		c.mtime = inMillis(meta.MTime)
 	}
 	c = m.storeLocked(dst, c)
-	return c.describe(dst), o.version, nil
+	d := c.describe(dst)
+	d.Own = src.Own && !big
+	return d, o.version, nil
 }
 
 // Delete hides key (versionID ""): the current version becomes an older

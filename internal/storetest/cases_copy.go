@@ -46,6 +46,22 @@ func copyMeta(t *testing.T, b *Bucket) {
 	replaced := copyOf(t, b, src, "replaced", &s3backend.Meta{MTime: later})
 	expectWritten(t, b, replaced, data, inMillis(later))
 
+	// What this store wrote is Own (its metadata known, so a copy that
+	// replaces it needs no HEAD), and so are copies of it that keep or
+	// replace b2mount's metadata under a name of the same type; what a
+	// Stat describes is not.
+	if !src.Own || !kept.Own || !replaced.Own {
+		t.Errorf("Own: Put %v, Copy keeping the metadata %v, Copy replacing it %v; want all true", src.Own, kept.Own, replaced.Own)
+	}
+	if st := stat(t, b, src.Key); st.Own {
+		t.Errorf("Stat answered an Own object: %+v", st)
+	}
+	listed := src
+	listed.Own = false
+	if c := copyOf(t, b, listed, "fromlisted", &s3backend.Meta{MTime: later}); c.Own {
+		t.Errorf("a copy of a source whose metadata was read (not Own) answered Own")
+	}
+
 	dropped := copyOf(t, b, src, "dropped", &s3backend.Meta{})
 	if b.Quirks.CopyMergesMeta {
 		if st := stat(t, b, dropped.Key); !st.MTime.Equal(inMillis(mtime)) || !dropped.MTime.IsZero() {
