@@ -22,6 +22,7 @@ func main() {
 	// must not kill the mount either: with SIGPIPE notified, a write to
 	// a broken pipe returns EPIPE instead, and the log line is lost.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	tuneGC(os.Getenv)
 	status := openDaemonStatus()
 	if status != nil {
 		// A daemon has no terminal: a hangup is not meant for it.
