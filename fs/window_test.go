@@ -457,3 +457,67 @@ func TestWaitingLookupsShareAWindowsFailure(t *testing.T) {
 		t.Errorf("the lookup that waited for an interrupted one = %v, %v; want its name found", r.found, r.err)
 	}
 }
+
+// Through a real mount: a program that stats a folder's files at once on
+// a cold mount, the first one's page still coming, costs that one LIST;
+// the kernel's lookups of the others wait for it (parallel lookups in one
+// directory are on: go-fuse asks for them).
+func TestConcurrentColdStatsThroughTheMountShareOneList(t *testing.T) {
+	testenv.RequireFUSE(t)
+	st := memstore.New()
+	names := []string{"a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"}
+	for _, n := range names {
+		st.Set(n, []byte(n))
+	}
+	gate := make(chan struct{})
+	var mu sync.Mutex
+	started := 0
+	st.SetBeforePage(func(prefix string, i int) error {
+		mu.Lock()
+		started++
+		mu.Unlock()
+		<-gate
+		return nil
+	})
+	var once sync.Once
+	open := func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(open)
+	opt := DefaultOptions()
+	root, err := NewRoot(st, "", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mnt := mountRoot(t, root, opt, true)
+	dc := root.(*dirNode).dc()
+
+	errs := make(chan error, len(names))
+	stat := func(n string) {
+		go func() {
+			fi, err := os.Stat(filepath.Join(mnt, n))
+			if err == nil && fi.Size() != int64(len(n)) {
+				err = fmt.Errorf("%s: size %d", n, fi.Size())
+			}
+			errs <- err
+		}()
+	}
+	stat(names[0])
+	if !waitUntil(func() bool { mu.Lock(); defer mu.Unlock(); return started == 1 }) {
+		t.Fatal("the first stat sent no LIST")
+	}
+	for _, n := range names[1:] {
+		stat(n)
+	}
+	if !waitUntil(func() bool { return dc.waiting() == len(names)-1 }) {
+		mu.Lock()
+		t.Fatalf("%d stats wait for the first one's page, want %d (%d LIST started)", dc.waiting(), len(names)-1, started)
+	}
+	open()
+	for range names {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := st.Count(memstore.OpList); n != 1 {
+		t.Errorf("five stats at once on a cold mount sent %d LIST, want 1", n)
+	}
+}
