@@ -45,8 +45,15 @@ func TestBudgetHoldsWithManyReadersAtOnce(t *testing.T) {
 	if s.inUse != 0 {
 		t.Errorf("%d bytes of buffers still in use after every file was closed", s.inUse)
 	}
-	if st.BytesFetched() != files*16<<20 {
-		t.Errorf("fetched %d bytes for %d bytes of files: some bytes twice", st.BytesFetched(), files*16<<20)
+	// Each byte is fetched once, but for what a machine busy with other
+	// mounts can make of eight files read at once: the kernel's reads of
+	// one file arrive out of order, and one taken for a seek fetches that
+	// read (1 MiB) again. More than that per file is a fault (a full run of
+	// this package's tests here once fetched 1 MiB of 128 again).
+	if got, want := st.BytesFetched(), int64(files*16<<20); got < want || got > want+files<<20 {
+		t.Errorf("fetched %d bytes for %d bytes of files: more than one read again per file", got, want)
+	} else if got != want {
+		t.Logf("fetched %d bytes again: reads taken for seeks", got-want)
 	}
 }
 
