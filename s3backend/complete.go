@@ -13,8 +13,9 @@ import (
 
 // CompleteUpload makes the parts, in order of N, the object up.Key. The
 // Object returned carries the server's ETag and version id, the sum of
-// the parts' sizes, the local clock as ModTime and no MTime (the upload's
-// Meta went with CreateUpload; a Stat reads it back). Errors read
+// the parts' sizes and the local clock as ModTime; for an upload that
+// CreateUpload started, it is Own, with the MTime given there (else no
+// MTime: a Stat reads it back). Errors read
 // `complete upload of "<key>": ...`; an upload that is gone is ErrNotExist.
 //
 // A retried complete whose earlier attempt did succeed on the server (the
@@ -55,13 +56,17 @@ func (c *Client) CompleteUpload(ctx context.Context, up Upload, parts []Part) (O
 	if err != nil {
 		return Object{}, fmt.Errorf("complete upload of %q: %w", up.Key, err)
 	}
-	return Object{
+	o := Object{
 		Key:       up.Key,
 		Size:      size,
 		ModTime:   c.writtenAt(),
 		ETag:      aws.ToString(out.ETag),
 		VersionID: versionID(out.VersionId),
-	}, nil
+	}
+	if up.meta != nil {
+		o.Own, o.MTime = true, up.meta.stored().MTime
+	}
+	return o, nil
 }
 
 // completedBefore reports whether the object at up.Key is the one up

@@ -25,6 +25,7 @@ func (c *Client) CreateUpload(ctx context.Context, key string, meta Meta) (Uploa
 	if err != nil {
 		return Upload{}, fmt.Errorf("create upload %q: %w", key, err)
 	}
+	up.meta = &meta
 	return up, nil
 }
 

@@ -38,6 +38,10 @@ type Upload struct {
 	// Initiated is when it started: the server's time in ListUploads, the
 	// local clock in CreateUpload's answer.
 	Initiated time.Time
+	// meta is what CreateUpload gave it, which then is all the object
+	// holds (Object.Own); nil for an upload ListUploads found or a
+	// copy's.
+	meta *Meta
 }
 
 // Part is one uploaded part of an Upload.

@@ -110,7 +110,7 @@ func (m *Store) CompleteUpload(ctx context.Context, up s3backend.Upload, parts [
 	etag := fmt.Sprintf("%q", fmt.Sprintf("%x-%d", sums.Sum(nil), len(sorted)))
 	o := m.storeLocked(up.Key, object{data: data, etag: etag, modTime: ModTime, mtime: inMillis(u.meta.MTime)})
 	d := o.describe(up.Key)
-	d.MTime = time.Time{} // as the client's: the meta went with CreateUpload
+	d.Own = true // as the client's for an upload CreateUpload started: this store's are all such
 	return d, nil
 }
 

@@ -98,7 +98,8 @@ func (b *Bucket) abortAll() {
 // multipartThreeParts: two parts of the minimum size and a short last
 // one, uploaded out of order, make one object of their content in order
 // of part number, with a multipart ETag ("...-3") that a HEAD names too,
-// the upload's MTime and no unfinished upload left.
+// the upload's MTime (in the answer too, which is Own: the metadata is
+// what CreateUpload was given) and no unfinished upload left.
 func multipartThreeParts(t *testing.T, b *Bucket) {
 	all := content(2*minPart + 100_000)
 	data := [][]byte{all[:minPart], all[minPart : 2*minPart], all[2*minPart:]}
@@ -108,8 +109,8 @@ func multipartThreeParts(t *testing.T, b *Bucket) {
 	if b.Quirks.MultipartETagIsMD5 {
 		form = s3backend.SameETag(o.ETag, fmt.Sprintf("%x", md5.Sum(all)))
 	}
-	if o.Key != up.Key || o.Size != int64(len(all)) || !form || !o.MTime.IsZero() || o.ModTime.IsZero() {
-		t.Errorf("CompleteUpload = %+v; want size %d, an ETag ending in -3 (the MD5 of the content with MultipartETagIsMD5), no MTime, a ModTime", o, len(all))
+	if o.Key != up.Key || o.Size != int64(len(all)) || !form || !o.MTime.Equal(inMillis(mtime)) || o.ModTime.IsZero() || !o.Own {
+		t.Errorf("CompleteUpload = %+v; want size %d, an ETag ending in -3 (the MD5 of the content with MultipartETagIsMD5), the upload's MTime, a ModTime, Own", o, len(all))
 	}
 	st := stat(t, b, up.Key)
 	if st.Size != o.Size || !st.MTime.Equal(inMillis(mtime)) || !sameVersion(b, st.VersionID, o.VersionID) {
