@@ -13,6 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/b2mount/b2mount/internal/memstore"
 	"github.com/b2mount/b2mount/internal/s3test"
@@ -51,7 +54,12 @@ func TestSequentialReadFetchesEachByteOnceInParallelParts(t *testing.T) {
 	mnt, fsys := mountWithFS(t, st, opt)
 	names(t, mnt)
 	st.ResetCounts()
-	got, err := os.ReadFile(filepath.Join(mnt, "big.bin"))
+	first, err := os.Open(filepath.Join(mnt, "big.bin")) // kept open: see notResident
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	got, err := io.ReadAll(first)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("read %d bytes, err %v; content equal: %v", len(got), err, bytes.Equal(got, data))
 	}
@@ -76,14 +84,45 @@ func TestSequentialReadFetchesEachByteOnceInParallelParts(t *testing.T) {
 	if s := fsys.shared.pool.stats(); s.peak > s.limit || s.peak == 0 {
 		t.Errorf("buffers peaked at %d bytes, budget %d", s.peak, s.limit)
 	}
-	// The kernel keeps the pages: a second read costs nothing.
+	// The kernel keeps the pages: a second read fetches nothing, but what
+	// the kernel reclaimed meanwhile (these VMs page out cold memory on
+	// their own, DAMON's pageout, after a few seconds: a busy machine's
+	// first read takes that long).
 	st.ResetCounts()
+	missing := notResident(t, first, int64(len(data)))
 	if got, err := os.ReadFile(filepath.Join(mnt, "big.bin")); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("second read: %v", err)
 	}
-	if st.Count("GET") != 0 {
-		t.Errorf("second read sent %d GETs, want 0 (page cache kept)", st.Count("GET"))
+	if n := st.BytesFetched(); n > missing+opt.Prefetch.PartSize {
+		t.Errorf("second read fetched %d bytes, the kernel had lost only %d of its pages (page cache not kept)", n, missing)
+	} else if n > 0 {
+		t.Logf("second read fetched %d bytes the kernel had reclaimed", n)
 	}
+}
+
+// notResident is how many bytes of the first size of f the page cache
+// does not hold (mincore of a mapping, which reads nothing). f is a handle
+// already open, so that no new open (which drops the pages when the file
+// system does not keep them) comes before the look.
+func notResident(t *testing.T, f *os.File, size int64) int64 {
+	t.Helper()
+	m, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(m)
+	page := int64(os.Getpagesize())
+	vec := make([]byte, (size+page-1)/page)
+	if _, _, e := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0]))); e != 0 {
+		t.Fatal("mincore:", e)
+	}
+	var missing int64
+	for _, v := range vec {
+		if v&1 == 0 {
+			missing += page
+		}
+	}
+	return missing
 }
 
 func TestPhotoOpenedTwiceCostsOneGET(t *testing.T) {
