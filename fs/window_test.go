@@ -264,10 +264,9 @@ func TestOutageAnswersFromExpiredWindows(t *testing.T) {
 	}
 }
 
-// gatedLookups is a directory cache over st whose ListPage calls wait for
-// open, and count how many started.
-func gatedLookups(t *testing.T, st *memstore.Store) (dc *dirCache, started func() int, open func()) {
-	t.Helper()
+// gateLists makes st's listings wait for open, and counts how many
+// started.
+func gateLists(t *testing.T, st *memstore.Store) (started func() int, open func()) {
 	gate := make(chan struct{})
 	var mu sync.Mutex
 	n := 0
@@ -278,14 +277,21 @@ func gatedLookups(t *testing.T, st *memstore.Store) (dc *dirCache, started func(
 		<-gate
 		return nil
 	})
+	var once sync.Once
+	open = func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(open)
+	return func() int { mu.Lock(); defer mu.Unlock(); return n }, open
+}
+
+// gatedLookups is a directory cache of photos/ over st whose ListPage
+// calls wait for open (gateLists).
+func gatedLookups(t *testing.T, st *memstore.Store) (dc *dirCache, started func() int, open func()) {
+	t.Helper()
+	started, open = gateLists(t, st)
 	root, err := NewRoot(st, "", DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var once sync.Once
-	open = func() { once.Do(func() { close(gate) }) }
-	t.Cleanup(open)
-	started = func() int { mu.Lock(); defer mu.Unlock(); return n }
 	return newDirCache(root.(*dirNode).fsys, "photos/"), started, open
 }
 
@@ -469,19 +475,7 @@ func TestConcurrentColdStatsThroughTheMountShareOneList(t *testing.T) {
 	for _, n := range names {
 		st.Set(n, []byte(n))
 	}
-	gate := make(chan struct{})
-	var mu sync.Mutex
-	started := 0
-	st.SetBeforePage(func(prefix string, i int) error {
-		mu.Lock()
-		started++
-		mu.Unlock()
-		<-gate
-		return nil
-	})
-	var once sync.Once
-	open := func() { once.Do(func() { close(gate) }) }
-	t.Cleanup(open)
+	started, open := gateLists(t, st)
 	opt := DefaultOptions()
 	root, err := NewRoot(st, "", opt)
 	if err != nil {
@@ -501,15 +495,14 @@ func TestConcurrentColdStatsThroughTheMountShareOneList(t *testing.T) {
 		}()
 	}
 	stat(names[0])
-	if !waitUntil(func() bool { mu.Lock(); defer mu.Unlock(); return started == 1 }) {
+	if !waitUntil(func() bool { return started() == 1 }) {
 		t.Fatal("the first stat sent no LIST")
 	}
 	for _, n := range names[1:] {
 		stat(n)
 	}
 	if !waitUntil(func() bool { return dc.waiting() == len(names)-1 }) {
-		mu.Lock()
-		t.Fatalf("%d stats wait for the first one's page, want %d (%d LIST started)", dc.waiting(), len(names)-1, started)
+		t.Fatalf("%d stats wait for the first one's page, want %d (%d LIST started)", dc.waiting(), len(names)-1, started())
 	}
 	open()
 	for range names {
