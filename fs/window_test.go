@@ -51,14 +51,7 @@ func TestWindowLookupsAgreeWithTheListing(t *testing.T) {
 		}
 		want, _ := buildListing("d/", s3List(slices.Sorted(slices.Values(keys)), "d/"))
 
-		clock := testenv.NewClock()
-		opt := DefaultOptions()
-		opt.Clock = clock.Now
-		root, err := NewRoot(st, "", opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dc := newDirCache(root.(*dirNode).fsys, "d/")
+		dc := testDirCache(t, st, "d/", testenv.NewClock())
 		lookups := slices.Clone(stems)
 		lookups = append(lookups, "missing", "n.b", "m", "ü")
 		rng.Shuffle(len(lookups), func(i, j int) { lookups[i], lookups[j] = lookups[j], lookups[i] })
@@ -179,11 +172,7 @@ func TestRememberedWindowsStayBounded(t *testing.T) {
 	for i := range 300 {
 		st.Set(fmt.Sprintf("d/k%04d", i), []byte("x"))
 	}
-	root, err := NewRoot(st, "", DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc := newDirCache(root.(*dirNode).fsys, "d/")
+	dc := testDirCache(t, st, "d/", nil)
 	for i := range 300 {
 		if _, found, err := dc.lookup(t.Context(), fmt.Sprintf("k%04d", i)); !found || err != nil {
 			t.Fatalf("lookup %d: %v, %v", i, found, err)
@@ -234,17 +223,11 @@ func TestOutageAnswersFromExpiredWindows(t *testing.T) {
 		st.Set(fmt.Sprintf("photos/img%03d.jpg", i), []byte("x"))
 	}
 	clock := testenv.NewClock()
-	opt := DefaultOptions()
-	opt.Clock = clock.Now
-	root, err := NewRoot(st, "", opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc := newDirCache(root.(*dirNode).fsys, "photos/")
+	dc := testDirCache(t, st, "photos/", clock)
 	if _, found, err := dc.lookup(t.Context(), "img040.jpg"); !found || err != nil {
 		t.Fatalf("lookup: %v, %v", found, err)
 	}
-	clock.Advance(opt.MetadataTTL + time.Second)
+	clock.Advance(DefaultOptions().MetadataTTL + time.Second)
 	st.down.Store(true)
 	if e, found, err := dc.lookup(t.Context(), "img045.jpg"); !found || err != nil || e.obj.Key != "photos/img045.jpg" {
 		t.Errorf("lookup of a name an expired window found, during an outage: %+v, %v, %v", e, found, err)
@@ -288,11 +271,22 @@ func gateLists(t *testing.T, st *memstore.Store) (started func() int, open func(
 func gatedLookups(t *testing.T, st *memstore.Store) (dc *dirCache, started func() int, open func()) {
 	t.Helper()
 	started, open = gateLists(t, st)
-	root, err := NewRoot(st, "", DefaultOptions())
+	return testDirCache(t, st, "photos/", nil), started, open
+}
+
+// testDirCache is the cache of one directory, prefix, of a file system
+// over st with no mount, on clock (nil: the wall clock).
+func testDirCache(t *testing.T, st Store, prefix string, clock *testenv.Clock) *dirCache {
+	t.Helper()
+	opt := DefaultOptions()
+	if clock != nil {
+		opt.Clock = clock.Now
+	}
+	root, err := NewRoot(st, "", opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newDirCache(root.(*dirNode).fsys, "photos/"), started, open
+	return newDirCache(root.(*dirNode).fsys, prefix)
 }
 
 // waiting is how many lookups wait for the windows being fetched.
@@ -408,11 +402,7 @@ func TestWaitingLookupsShareAWindowsFailure(t *testing.T) {
 		}
 		return nil
 	})
-	root, err := NewRoot(st, "", DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc := newDirCache(root.(*dirNode).fsys, "photos/")
+	dc := testDirCache(t, st, "photos/", nil)
 	out := make(chan lookupResult, 2)
 	lookupAsync(dc, "a.jpg", out)
 	if !waitUntil(func() bool { dc.mu.Lock(); defer dc.mu.Unlock(); return len(dc.asking) == 1 }) {
